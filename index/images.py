@@ -1,0 +1,58 @@
+"""Opening images from outside (catalog files, shoppers) without trusting them."""
+
+from __future__ import annotations
+
+import io
+import warnings
+from pathlib import Path
+
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+MAX_BYTES = 25 * 1024 * 1024
+MAX_PIXELS = 40_000_000  # about 7700 x 5200; a decompression bomb is refused before it is decoded
+MIN_SIDE = 64
+FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF")
+
+
+class ImageError(ValueError):
+    """An image we will not use, with the reason a person can act on."""
+
+
+def open_image(source: str | Path | bytes, *, max_bytes: int = MAX_BYTES, max_pixels: int = MAX_PIXELS,
+               min_side: int = MIN_SIDE) -> Image.Image:
+    """Decode an image fully, upright (EXIF orientation applied, metadata dropped), as RGB."""
+    name = "image" if isinstance(source, bytes) else str(source)
+    data = source if isinstance(source, bytes) else _read(Path(source), max_bytes)
+    if len(data) > max_bytes:
+        raise ImageError(f"{name} is {len(data) / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.0f} MB.")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            probe = Image.open(io.BytesIO(data))
+            if probe.format not in FORMATS:
+                raise ImageError(f"{name} is {probe.format}; use one of {', '.join(FORMATS)}.")
+            width, height = probe.size
+            if width * height > max_pixels:
+                raise ImageError(f"{name} is {width}x{height} pixels; the limit is {max_pixels / 1e6:.0f} megapixels.")
+            probe.verify()
+            image = Image.open(io.BytesIO(data))
+            image.load()
+    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise ImageError(f"{name} is not an image we can read ({type(exc).__name__}); use a JPEG or PNG file.") from None
+    except (OSError, SyntaxError, ValueError) as exc:
+        if isinstance(exc, ImageError):
+            raise
+        raise ImageError(f"{name} is damaged or truncated ({exc}); export it again as JPEG or PNG.") from None
+    if min(image.size) < min_side:
+        raise ImageError(f"{name} is {image.width}x{image.height} pixels; it needs at least {min_side} px a side.")
+    image = ImageOps.exif_transpose(image)
+    return image.convert("RGB")
+
+
+def _read(path: Path, max_bytes: int) -> bytes:
+    if not path.is_file():
+        raise ImageError(f"{path} does not exist.")
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise ImageError(f"{path} is {size / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.0f} MB.")
+    return path.read_bytes()

