@@ -1,0 +1,107 @@
+"""Shared fixtures: offline environment, a SQLite store per test, and a real PostgreSQL server.
+
+The PostgreSQL server is started from Debian's binaries on 127.0.0.1 for the session and
+stopped after it. Without them the postgres tests skip here, and fail under CI (CI=true).
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+os.environ["TQDM_DISABLE"] = "1"
+for name in list(os.environ):
+    if name.startswith("SHOPAGENT_"):
+        del os.environ[name]
+
+from index.store import Store  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _no_stray_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Tests run where no shopagent.toml lies and no SHOPAGENT_* variable leaks in."""
+    monkeypatch.chdir(tmp_path)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _pg_bin() -> Path | None:
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+    return Path(found[-1]).parent if found else None
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    bindir = _pg_bin()
+    if bindir is None:
+        message = "PostgreSQL server binaries not found (apt-get install postgresql; `make test` does it)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    root = Path(tempfile.mkdtemp(prefix="shopagent-pg-"))
+    data = root / "data"
+    as_user: list[str] = []
+    if os.geteuid() == 0:  # PostgreSQL refuses to run as root
+        user = pwd.getpwnam("postgres")
+        os.chown(root, user.pw_uid, user.pw_gid)
+        as_user = ["runuser", "-u", "postgres", "--"]
+    port = _free_port()
+
+    def run(*args: str) -> None:
+        subprocess.run([*as_user, *args], check=True, capture_output=True, timeout=120)
+
+    run(str(bindir / "initdb"), "-D", str(data), "-A", "trust", "-U", "shopagent", "--no-sync")
+    run(str(bindir / "pg_ctl"), "-D", str(data), "-l", str(root / "log"), "-w", "-o",
+        f"-h 127.0.0.1 -p {port} -k {root} -F", "start")
+    try:
+        run(str(bindir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "shopagent", "shopagent")
+        yield f"postgresql+psycopg2://shopagent@127.0.0.1:{port}/shopagent"
+    finally:
+        run(str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop")
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def _fresh_pg_store(url: str) -> Store:
+    """An empty schema in the shared server: drop everything, then migrate."""
+    from sqlalchemy import text
+
+    store = Store(url)
+    with store.engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    store.migrate()
+    return store
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    """A migrated, empty store: on SQLite always, and on PostgreSQL."""
+    if request.param == "sqlite":
+        s = Store(f"sqlite:///{tmp_path / 'catalog.sqlite'}")
+        s.migrate()
+    else:
+        s = _fresh_pg_store(request.getfixturevalue("postgres_url"))
+    yield s
+    s.dispose()
+
+
+@pytest.fixture
+def sqlite_store(tmp_path: Path) -> Iterator[Store]:
+    s = Store(f"sqlite:///{tmp_path / 'catalog.sqlite'}")
+    s.migrate()
+    yield s
+    s.dispose()
