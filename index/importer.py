@@ -189,14 +189,17 @@ def _upsert(session: Session, row: CatalogRow, images: list[tuple[Path, int, int
     """Write one row; True when it added a product, False when it updated one."""
     product = session.scalar(select(m.Product).where(m.Product.sku == row.sku)
                              .options(selectinload(m.Product.variants), selectinload(m.Product.images)))
+    brand = _brand(session, row.brand, brands)
+    fields = {name: getattr(row, name) for name in ("title", "description", "category", "gender", "colours",
+                                                      "pattern", "material", "fit", "price", "currency", "attributes")}
     added = product is None
     if added:
-        product = m.Product(sku=row.sku)
+        product = m.Product(sku=row.sku, brand=brand, **fields)
         session.add(product)
-    product.brand = _brand(session, row.brand, brands)
-    for name in ("title", "description", "category", "gender", "colours", "pattern", "material", "fit", "price",
-                 "currency", "attributes"):
-        setattr(product, name, getattr(row, name))
+    else:
+        product.brand = brand
+        for name, value in fields.items():
+            setattr(product, name, value)
     product.variants = [m.Variant(size_label=label, stock=stock, position=i)
                         for i, (label, stock) in enumerate(row.sizes.items())]
     target = data_dir / IMPORTED_IMAGE_DIR

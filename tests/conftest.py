@@ -30,8 +30,9 @@ from index.store import Store  # noqa: E402
 
 @pytest.fixture(autouse=True)
 def _no_stray_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """Tests run where no shopagent.toml lies and no SHOPAGENT_* variable leaks in."""
+    """Tests run where no shopagent.toml lies, and `--config` (which sets SHOPAGENT_CONFIG) leaks no further."""
     monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("SHOPAGENT_CONFIG", raising=False)
 
 
 def _free_port() -> int:
