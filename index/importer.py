@@ -15,7 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
@@ -25,6 +25,7 @@ from index.store import Store
 from index.vocab import CATEGORIES, COLOURS, FITS, PATTERNS
 
 IMPORTED_IMAGE_DIR = "images/imported"
+VOCABULARIES = {"category": CATEGORIES, "pattern": PATTERNS, "fit": FITS}
 
 
 class CatalogRow(BaseModel):
@@ -48,20 +49,10 @@ class CatalogRow(BaseModel):
     images: list[str] = Field(default_factory=list, description="file names under --images")
     attributes: dict[str, Any] = Field(default_factory=dict)
 
-    @field_validator("category")
+    @field_validator("category", "pattern", "fit")
     @classmethod
-    def _category(cls, v: str) -> str:
-        return _one_of(v.lower(), CATEGORIES, "category")
-
-    @field_validator("pattern")
-    @classmethod
-    def _pattern(cls, v: str) -> str:
-        return _one_of(v.lower(), PATTERNS, "pattern")
-
-    @field_validator("fit")
-    @classmethod
-    def _fit(cls, v: str) -> str:
-        return _one_of(v.lower(), FITS, "fit")
+    def _in_vocabulary(cls, v: str, info: ValidationInfo) -> str:
+        return _one_of(v.lower(), VOCABULARIES[info.field_name], info.field_name)
 
     @field_validator("colours")
     @classmethod
