@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from collections import defaultdict
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -183,12 +184,11 @@ def _description(brand: BrandSpec, fit: str, material: str, category: str, patte
 
 def make_products(rng: np.random.Generator, n: int) -> list[dict]:
     """Product rows with their hidden truth (style vector, quality)."""
-    brand_weights = {b.name: 1.0 for b in BRANDS}
     products = []
     for i in range(n):
         category = _weighted(rng, CATEGORY_WEIGHTS)
         cat = CATEGORIES[category]
-        brand = BRANDS[list(brand_weights).index(_weighted(rng, brand_weights))]
+        brand = BRANDS[int(rng.integers(len(BRANDS)))]
         gender = str(rng.choice(cat.genders))
         palette = PALETTES[brand.palette] if rng.random() < 0.6 else tuple(COLOURS)
         colour = str(rng.choice(palette))
@@ -470,12 +470,11 @@ def make_orders(rng: np.random.Generator, purchases: list[dict]) -> tuple[list[d
 # ---------------------------------------------------------------- images
 
 
-def _render_one(args: tuple[dict, str]) -> tuple[int, int, int, dict]:
+def _render_one(args: tuple[dict, str]) -> tuple[int, int, dict]:
     spec_dict, path = args
-    spec = GarmentSpec(**spec_dict)
-    image, landmarks = render_garment(spec)
+    image, landmarks = render_garment(GarmentSpec(**spec_dict))
     image.save(path, compress_level=3)
-    return image.width, image.height, spec.seed, landmarks
+    return image.width, image.height, landmarks
 
 
 def render_images(products: list[dict], data_dir: Path, workers: int) -> dict[int, dict]:
@@ -491,7 +490,7 @@ def render_images(products: list[dict], data_dir: Path, workers: int) -> dict[in
     results = {}
     with ProcessPoolExecutor(max_workers=workers) as pool:
         rendered = pool.map(_render_one, jobs, chunksize=16)
-        for p, (w, h, _seed, landmarks) in tqdm(zip(products, rendered), total=len(products), desc="images",
+        for p, (w, h, landmarks) in tqdm(zip(products, rendered), total=len(products), desc="images",
                                                 unit="img", leave=False):
             results[p["id"]] = {"width": w, "height": h, "path": f"{IMAGE_DIR}/{p['sku']}.png", "landmarks": landmarks}
     return results
@@ -526,8 +525,6 @@ def generate(store: Store, data_dir: Path, seed: int = 7, n_products: int = 2000
              images: bool = True, workers: int | None = None,
              log: Callable[[str], None] = print) -> DemoResult:
     """Build the demo catalog into an empty store and data_dir; see the module docstring."""
-    import time
-
     start = time.perf_counter()
     rng = np.random.default_rng(seed)
     data_dir.mkdir(parents=True, exist_ok=True)

@@ -107,3 +107,8 @@ def test_unreachable_database_is_a_clear_error() -> None:
     store = Store("postgresql+psycopg2://nobody@127.0.0.1:1/none")
     with pytest.raises(StoreError, match="cannot reach the database"):
         store.migrate()
+
+
+def test_malformed_database_url_says_how_to_write_one() -> None:
+    with pytest.raises(StoreError, match="not a database URL"):
+        Store("catalog.sqlite")
