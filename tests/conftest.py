@@ -89,13 +89,12 @@ def _fresh_pg_store(url: str) -> Store:
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+def store(request: pytest.FixtureRequest) -> Iterator[Store]:
     """A migrated, empty store: on SQLite always, and on PostgreSQL."""
     if request.param == "sqlite":
-        s = Store(f"sqlite:///{tmp_path / 'catalog.sqlite'}")
-        s.migrate()
-    else:
-        s = _fresh_pg_store(request.getfixturevalue("postgres_url"))
+        yield request.getfixturevalue("sqlite_store")
+        return
+    s = _fresh_pg_store(request.getfixturevalue("postgres_url"))
     yield s
     s.dispose()
 
