@@ -72,3 +72,22 @@ def catalog_coverage(ranked: Ranked, n_items: int, k: int = 12) -> float:
         raise ValueError("n_items must be positive")
     shown = {item for items in ranked.values() for item in items[:k]}
     return len(shown) / n_items
+
+
+def capped_recall_at_k(ranked: Sequence[int], actual: Collection[int], k: int = 10) -> float:
+    """Relevant items in the top k over min(k, relevant): 1.0 when the top k is as relevant as it can be.
+
+    Search queries often have more relevant products than k ("red dresses"), where plain recall@k
+    cannot reach 1; this is the usual retrieval convention for them.
+    """
+    if not actual:
+        return 0.0
+    return len(set(ranked[:k]) & set(actual)) / min(k, len(actual))
+
+
+def reciprocal_rank(ranked: Sequence[int], actual: Collection[int]) -> float:
+    """1 / rank of the first relevant item; 0 when none is ranked."""
+    for i, item in enumerate(ranked, 1):
+        if item in actual:
+            return 1.0 / i
+    return 0.0

@@ -1,0 +1,166 @@
+"""The catalog as flat rows, for indexing and filtering: one query, no lazy loading.
+
+`ProductTable` answers structured filters exactly (price, category, colour, pattern, brand,
+material, gender, length, sleeve, size in stock) with numpy masks and sets, so a filtered
+search never returns a product that breaks a constraint.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from index import models as m
+from index.store import Store
+
+
+@dataclass(frozen=True)
+class ProductRow:
+    id: int
+    sku: str
+    title: str
+    description: str
+    brand: str
+    category: str
+    gender: str
+    colours: tuple[str, ...]
+    pattern: str
+    material: str
+    fit: str
+    price: float
+    currency: str
+    attributes: dict = field(hash=False, compare=False)
+    sizes: tuple[str, ...] = ()
+    sizes_in_stock: tuple[str, ...] = ()
+    image: str | None = None  # path relative to the data directory
+
+    def text(self) -> str:
+        """What a text embedding of the product reads."""
+        extras = " ".join(f"{v} {k}" for k, v in sorted(self.attributes.items()) if isinstance(v, str))
+        return (f"{self.title}. {self.category.replace('-', ' ')}, {' and '.join(self.colours)}, {self.pattern}, "
+                f"{self.material}, {self.fit} fit, {extras}. {self.brand}. {self.description}")
+
+    def content_hash(self, data_dir: Path) -> str:
+        """Changes when anything an embedding reads changes (text, or the image file)."""
+        h = hashlib.sha1(self.text().encode())
+        if self.image:
+            path = data_dir / self.image
+            stat = path.stat() if path.is_file() else None
+            h.update(f"|{self.image}|{stat.st_size if stat else 0}|{stat.st_mtime_ns if stat else 0}".encode())
+        return h.hexdigest()[:16]
+
+
+def load_products(store: Store, ids: list[int] | None = None) -> list[ProductRow]:
+    """Every product (or the given ids), with brand, sizes and first image, ordered by id."""
+    query = (select(m.Product).options(selectinload(m.Product.brand), selectinload(m.Product.variants),
+                                       selectinload(m.Product.images)).order_by(m.Product.id))
+    if ids is not None:
+        query = query.where(m.Product.id.in_(ids))
+    with store.session() as s:
+        return [_row(p) for p in s.scalars(query)]
+
+
+def _row(p: m.Product) -> ProductRow:
+    return ProductRow(
+        id=p.id, sku=p.sku, title=p.title, description=p.description, brand=p.brand.name, category=p.category,
+        gender=p.gender, colours=tuple(p.colours or ()), pattern=p.pattern, material=p.material, fit=p.fit,
+        price=float(p.price), currency=p.currency, attributes=dict(p.attributes or {}),
+        sizes=tuple(v.size_label for v in p.variants),
+        sizes_in_stock=tuple(v.size_label for v in p.variants if v.stock > 0),
+        image=p.images[0].path if p.images else None,
+    )
+
+
+@dataclass
+class Filters:
+    """Hard constraints. Empty sets and None mean no constraint; sets mean any of them."""
+
+    categories: set[str] = field(default_factory=set)
+    colours: set[str] = field(default_factory=set)
+    exclude_colours: set[str] = field(default_factory=set)
+    patterns: set[str] = field(default_factory=set)
+    exclude_patterns: set[str] = field(default_factory=set)
+    brands: set[str] = field(default_factory=set)
+    exclude_brands: set[str] = field(default_factory=set)
+    materials: set[str] = field(default_factory=set)
+    exclude_materials: set[str] = field(default_factory=set)
+    exclude_categories: set[str] = field(default_factory=set)
+    gender: str | None = None
+    lengths: set[str] = field(default_factory=set)
+    sleeves: set[str] = field(default_factory=set)
+    price_min: float | None = None
+    price_max: float | None = None
+    size: str | None = None  # only products with this size in stock
+    in_stock: bool = False  # only products with some size in stock
+
+    def is_empty(self) -> bool:
+        return self == Filters()
+
+    def merge(self, other: Filters) -> Filters:
+        """Both sets of constraints at once (other's scalars win when set)."""
+        merged = Filters()
+        for name, value in vars(self).items():
+            theirs = getattr(other, name)
+            if isinstance(value, set):
+                setattr(merged, name, value | theirs)
+            else:
+                setattr(merged, name, theirs if theirs not in (None, False) else value)
+        return merged
+
+    def violations(self, p: ProductRow) -> list[str]:
+        """The constraints p breaks (empty when it satisfies all): the one definition of a match."""
+        checks = [
+            (self.categories and p.category not in self.categories, "category"),
+            (p.category in self.exclude_categories, "excluded category"),
+            (self.colours and not self.colours & set(p.colours), "colour"),
+            (self.exclude_colours & set(p.colours), "excluded colour"),
+            (self.patterns and p.pattern not in self.patterns, "pattern"),
+            (p.pattern in self.exclude_patterns, "excluded pattern"),
+            (self.brands and p.brand not in self.brands, "brand"),
+            (p.brand in self.exclude_brands, "excluded brand"),
+            (self.materials and p.material not in self.materials, "material"),
+            (p.material in self.exclude_materials, "excluded material"),
+            (self.gender and p.gender not in (self.gender, "unisex"), "gender"),
+            (self.lengths and p.attributes.get("length") not in self.lengths, "length"),
+            (self.sleeves and p.attributes.get("sleeve") not in self.sleeves, "sleeve"),
+            (self.price_min is not None and p.price < self.price_min, "price"),
+            (self.price_max is not None and p.price > self.price_max, "price"),
+            (self.size is not None and self.size not in p.sizes_in_stock, "size in stock"),
+            (self.in_stock and not p.sizes_in_stock, "in stock"),
+        ]
+        return [name for broken, name in checks if broken]
+
+
+class ProductTable:
+    """The catalog rows in memory, keyed by id, with a fast price pre-screen."""
+
+    def __init__(self, rows: list[ProductRow], catalog_version: int = 0) -> None:
+        self.rows = rows
+        self.by_id = {r.id: r for r in rows}
+        self.ids = np.array([r.id for r in rows], np.int64)
+        self.prices = np.array([r.price for r in rows], np.float64)
+        self.catalog_version = catalog_version
+        self.brands = sorted({r.brand for r in rows})
+
+    @classmethod
+    def from_store(cls, store: Store) -> ProductTable:
+        return cls(load_products(store), store.catalog_version())
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def matching_ids(self, filters: Filters) -> np.ndarray:
+        """Ids of every product that satisfies all the filters, exactly."""
+        if filters.is_empty():
+            return self.ids
+        mask = np.ones(len(self.rows), bool)
+        if filters.price_min is not None:
+            mask &= self.prices >= filters.price_min
+        if filters.price_max is not None:
+            mask &= self.prices <= filters.price_max
+        return np.array([r.id for r, ok in zip(self.rows, mask) if ok and not filters.violations(r)], np.int64)
