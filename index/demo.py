@@ -155,7 +155,8 @@ def _weighted(rng: np.random.Generator, weights: dict[str, float]) -> str:
     return keys[rng.choice(len(keys), p=p / p.sum())]
 
 
-def _category_attributes(rng: np.random.Generator, category: str) -> dict:
+def category_attributes(rng: np.random.Generator, category: str) -> dict:
+    """Sleeve and length, for the categories that have them (the attribute trainer draws from this too)."""
     if category in ("t-shirt",):
         return {"sleeve": str(rng.choice(["short", "short", "sleeveless"]))}
     if category == "shirt":
@@ -199,7 +200,7 @@ def make_products(rng: np.random.Generator, n: int) -> list[dict]:
         colours = [colour] if pattern == "solid" else [colour, secondary]
         material = str(rng.choice(cat.materials))
         fit = str(rng.choice(FITS, p=[0.3, 0.5, 0.2])) if cat.size_system != "one_size" else "regular"
-        attrs = _category_attributes(rng, category)
+        attrs = category_attributes(rng, category)
         price = cat.base_price * brand.tier * MATERIAL_PRICE.get(material, 1.0) * float(rng.lognormal(0, 0.25))
         price = max(4.95, round(price) - 0.05)
         products.append({

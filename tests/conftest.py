@@ -105,3 +105,14 @@ def sqlite_store(tmp_path: Path) -> Iterator[Store]:
     s.migrate()
     yield s
     s.dispose()
+
+
+def require_fashion_mnist() -> None:
+    """Skip here without the dataset; under CI (which installs it) its absence is a failure."""
+    from retrieval.train_attributes import FASHION_MNIST_DIR
+
+    if not (FASHION_MNIST_DIR / "t10k-images-idx3-ubyte.gz").is_file():
+        message = f"Fashion-MNIST not in {FASHION_MNIST_DIR} (apt-get install dataset-fashion-mnist; make test does)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)

@@ -1,0 +1,107 @@
+"""Garment attributes: masks, colours, the packaged model on renders it never saw, and training."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import require_fashion_mnist
+
+from index.render import GarmentSpec, render_garment
+from index.vocab import COLOURS, PATTERNS
+from retrieval.attributes import (
+    PACKAGED_WEIGHTS,
+    AttributeModel,
+    AttributeModelMissing,
+    dominant_colours,
+    fmnist_view,
+    garment_mask,
+    work_image,
+)
+
+CATEGORY_SHOTS = ["t-shirt", "trousers", "pullover", "dress", "coat", "sandal", "shirt", "sneaker", "bag",
+                  "ankle-boot", "skirt", "jeans", "shorts", "hoodie", "jacket"]
+
+
+def _render(category: str, colour: str = "red", pattern: str = "solid", secondary: str = "white", seed: int = 5):
+    image, landmarks = render_garment(GarmentSpec(category=category, colour=COLOURS[colour],
+                                                  secondary=COLOURS[secondary], pattern=pattern, seed=seed))
+    return image, landmarks
+
+
+@pytest.fixture(scope="module")
+def model() -> AttributeModel:
+    return AttributeModel.load(PACKAGED_WEIGHTS)
+
+
+def test_mask_covers_the_garment_and_not_the_background() -> None:
+    image, landmarks = _render("t-shirt", "white")  # white on white: only the outline and shading tell them apart
+    rgb = work_image(image)
+    mask = garment_mask(rgb)
+    scale = rgb.shape[1] / image.width
+    for x, y in landmarks.values():
+        assert mask[min(int(y * scale), mask.shape[0] - 1), min(int(x * scale), mask.shape[1] - 1)]
+    assert not mask[0].any() and not mask[:, 0].any()
+    assert 0.1 < mask.mean() < 0.6
+
+
+def test_fmnist_view_is_inverted_on_black() -> None:
+    image, _ = _render("dress", "navy")
+    rgb = work_image(image)
+    view = fmnist_view(rgb, garment_mask(rgb))
+    assert view.shape == (28, 28)
+    assert view[0, 0] == 0 and view.max() > 0.6  # a dark dress is bright, the background black
+
+
+@pytest.mark.parametrize(("colour", "pattern", "secondary", "expected"), [
+    ("red", "solid", "white", ["red"]),
+    ("navy", "stripes", "white", ["navy", "white"]),
+    ("yellow", "checks", "green", ["yellow", "green"]),
+])
+def test_dominant_colours_name_the_fabric(colour: str, pattern: str, secondary: str, expected: list[str]) -> None:
+    image, _ = _render("shirt", colour, pattern, secondary)
+    rgb = work_image(image)
+    names = [name for name, _ in dominant_colours(rgb, garment_mask(rgb))]
+    assert sorted(names[:len(expected)]) == sorted(expected)
+
+
+def test_packaged_model_recognises_unseen_renders(model: AttributeModel) -> None:
+    images = [_render(c, seed=900 + i)[0] for i, c in enumerate(CATEGORY_SHOTS)]
+    found = [a.category for a in model.recognize_many(images)]
+    correct = sum(f == c for f, c in zip(found, CATEGORY_SHOTS))
+    assert correct >= 12, list(zip(CATEGORY_SHOTS, found))
+    patterns = [_render("dress", "blue", p, "yellow", seed=77)[0] for p in PATTERNS]
+    assert sum(a.pattern == p for a, p in zip(model.recognize_many(patterns), PATTERNS)) >= 4
+
+
+def test_recognise_works_on_a_photo_with_a_busy_background(model: AttributeModel) -> None:
+    from PIL import Image
+
+    image, _ = _render("dress", "red")
+    rng = np.random.default_rng(0)
+    noise = Image.fromarray(rng.integers(60, 200, (800, 700, 3), dtype=np.uint8))
+    noise.paste(image.resize((420, 525)), (140, 140))
+    attrs = model.recognize(noise)
+    assert attrs.colour == "red"
+    assert attrs.caption().endswith(attrs.category.replace("-", " "))
+
+
+def test_missing_weights_say_how_to_get_them(tmp_path: Path) -> None:
+    with pytest.raises(AttributeModelMissing, match="shopagent train attributes"):
+        AttributeModel.load(tmp_path / "none.pt")
+
+
+def test_training_runs_end_to_end_and_round_trips(tmp_path: Path) -> None:
+    require_fashion_mnist()
+    from retrieval.train_attributes import train_attribute_model
+
+    trained, report = train_attribute_model(epochs=1, renders_per_category=2, fmnist_limit=600, workers=1,
+                                            log=lambda s: None)
+    assert 0.0 <= report.fmnist_test_accuracy <= 1.0 and report.renders == 30
+    path = tmp_path / "attributes.pt"
+    trained.save(path)
+    loaded = AttributeModel.load(path)
+    image, _ = _render("coat")
+    a, b = trained.recognize(image), loaded.recognize(image)
+    assert a.category == b.category and np.allclose(a.shape_vector, b.shape_vector, atol=1e-5)
