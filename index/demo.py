@@ -522,6 +522,31 @@ def clear_catalog(store: Store) -> None:
             conn.execute(delete(table))
 
 
+@dataclass
+class World:
+    charts: dict
+    products: list[dict]
+    variants: list[dict]
+    customers: list[dict]
+    customer_rows: list[dict]
+    interactions: list[dict]
+    reviews: list[dict]
+    purchases: list[dict]
+
+
+def world(rng: np.random.Generator, n_products: int, n_customers: int) -> World:
+    """Brands' charts, products, customers and their behaviour, in memory (benchmarks use it at scale)."""
+    charts = {(b.name, cat): chart_rows(b, cat) for b in BRANDS for cat in CATEGORIES}
+    products = make_products(np.random.default_rng(rng.integers(2**63)), n_products)
+    variants = make_variants(np.random.default_rng(rng.integers(2**63)), products)
+    customers = make_customers(np.random.default_rng(rng.integers(2**63)), n_customers)
+    crng = np.random.default_rng(rng.integers(2**63))
+    customer_rows = [_customer_row(c, crng) for c in customers]
+    interactions, reviews, purchases = simulate(np.random.default_rng(rng.integers(2**63)), customers, products,
+                                                charts, variants)
+    return World(charts, products, variants, customers, customer_rows, interactions, reviews, purchases)
+
+
 def generate(store: Store, data_dir: Path, seed: int = 7, n_products: int = 2000, n_customers: int = 1000,
              images: bool = True, workers: int | None = None,
              log: Callable[[str], None] = print) -> DemoResult:
@@ -529,19 +554,10 @@ def generate(store: Store, data_dir: Path, seed: int = 7, n_products: int = 2000
     start = time.perf_counter()
     rng = np.random.default_rng(seed)
     data_dir.mkdir(parents=True, exist_ok=True)
-
-    # 1. Brands and their charts.
-    charts = {(b.name, cat): chart_rows(b, cat) for b in BRANDS for cat in CATEGORIES}
-    # 2. Products, variants, customers.
-    products = make_products(np.random.default_rng(rng.integers(2**63)), n_products)
-    variants = make_variants(np.random.default_rng(rng.integers(2**63)), products)
-    customers = make_customers(np.random.default_rng(rng.integers(2**63)), n_customers)
-    crng = np.random.default_rng(rng.integers(2**63))
-    customer_rows = [_customer_row(c, crng) for c in customers]
-    # 3. Behaviour, reviews, orders.
-    interactions, reviews, purchases = simulate(np.random.default_rng(rng.integers(2**63)), customers, products,
-                                                charts, variants)
-    orders, lines = make_orders(np.random.default_rng(rng.integers(2**63)), purchases)
+    w = world(rng, n_products, n_customers)
+    charts, products, variants, customers, customer_rows = w.charts, w.products, w.variants, w.customers, w.customer_rows
+    interactions, reviews = w.interactions, w.reviews
+    orders, lines = make_orders(np.random.default_rng(rng.integers(2**63)), w.purchases)
     # 4. Images.
     rendered = render_images(products, data_dir, workers or max(1, min(4, os.cpu_count() or 1))) if images else {}
     log(f"generated {len(products)} products, {len(customers)} customers, {len(interactions)} interactions "
