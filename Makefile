@@ -13,7 +13,9 @@ export GRADIO_ANALYTICS_ENABLED ?= False
 
 demo: install
 	$(BIN)/shopagent demo-data --if-missing
+	$(BIN)/shopagent index build
 	$(BIN)/shopagent catalog stats
+	$(BIN)/shopagent search "navy shirt under 60, not striped" -k 5
 	$(BIN)/shopagent doctor
 
 test: install system-deps

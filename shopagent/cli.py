@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -18,9 +19,15 @@ app = typer.Typer(rich_markup_mode="rich", no_args_is_help=True, add_completion=
 config_app = typer.Typer(no_args_is_help=True, help="Inspect the settings.")
 catalog_app = typer.Typer(no_args_is_help=True, help="Import and inspect the catalog.")
 db_app = typer.Typer(no_args_is_help=True, help="Manage the database schema.")
+train_app = typer.Typer(no_args_is_help=True, help="Train the models the project owns.")
+index_app = typer.Typer(no_args_is_help=True, help="Build the product vector index.")
+bench_app = typer.Typer(no_args_is_help=True, help="Benchmarks that print a table.")
 app.add_typer(config_app, name="config")
 app.add_typer(catalog_app, name="catalog")
 app.add_typer(db_app, name="db")
+app.add_typer(train_app, name="train")
+app.add_typer(index_app, name="index")
+app.add_typer(bench_app, name="bench")
 
 console = Console()
 err = Console(stderr=True)
@@ -38,6 +45,7 @@ def main(
 ) -> None:
     if config is not None:
         os.environ[CONFIG_ENV] = str(config)
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # models come from local folders or the cache, never the network
 
 
 def load_settings() -> Settings:
@@ -157,6 +165,275 @@ def catalog_stats_cmd() -> None:
                       f"{stats.in_stock_variants:,} size variants in stock")
     else:
         console.print("The catalog is empty: run `shopagent demo-data` or `shopagent catalog import FILE`.")
+
+
+@train_app.command("attributes")
+def train_attributes(
+    epochs: Annotated[int, typer.Option(min=1, help="Passes over the training data.")] = 10,
+    renders: Annotated[int, typer.Option(min=2, help="Rendered garments per category for training.")] = 120,
+    out: Annotated[Optional[Path], typer.Option(help="Weights file (default: DATA_DIR/models/attributes.pt).")] = None,
+    limit: Annotated[Optional[int], typer.Option(help="Use only this many Fashion-MNIST images (quick runs).")] = None,
+    seed: Annotated[int, typer.Option(help="Seed for weights, renders and batches.")] = 0,
+    if_missing: Annotated[bool, typer.Option("--if-missing", help="Do nothing when the weights file exists.")] = False,
+) -> None:
+    """Train the garment attribute model (category CNN on Fashion-MNIST + renders, pattern CNN) and report accuracy."""
+    settings = load_settings()
+    path = out or settings.data_dir / "models" / "attributes.pt"
+    if if_missing and path.is_file():
+        console.print(f"{path} exists; nothing to do.")
+        return
+    from retrieval.train_attributes import DatasetMissing, train_attribute_model
+
+    try:
+        model, report = train_attribute_model(epochs=epochs, renders_per_category=renders, fmnist_limit=limit,
+                                              seed=seed, log=console.print)
+    except DatasetMissing as exc:
+        raise fail(str(exc)) from None
+    model.save(path)
+    table = Table("measure", "value", title=f"attribute model -> {path}")
+    table.add_row("Fashion-MNIST test accuracy (10 classes)", f"{report.fmnist_test_accuracy:.4f}")
+    table.add_row("held-out renders: category (15 classes)", f"{report.render_category_accuracy:.4f}")
+    table.add_row("held-out renders: pattern (5 classes)", f"{report.render_pattern_accuracy:.4f}")
+    table.add_row("training images", f"{report.fmnist_train_images} Fashion-MNIST + {report.renders} renders")
+    table.add_row("time", f"{report.seconds:.0f} s ({report.epochs} epochs)")
+    console.print(table)
+
+
+def load_embedder_or_fail(settings: Settings):  # noqa: ANN201
+    from retrieval.attributes import AttributeModelMissing
+    from retrieval.embedders import load_embedder
+    from shopagent.hub import ModelNotFound
+
+    try:
+        loaded = load_embedder(settings)
+    except (ModelNotFound, AttributeModelMissing) as exc:
+        raise fail(str(exc)) from None
+    err.print(f"[dim]embedder: {loaded.note}[/]", highlight=False)
+    return loaded.embedder
+
+
+@index_app.command("build")
+def index_build(
+    rebuild: Annotated[bool, typer.Option("--rebuild", help="Start from nothing instead of updating.")] = False,
+    factory: Annotated[Optional[str], typer.Option(help="FAISS factory string (default: the index_factory "
+                                                          "setting).")] = None,
+) -> None:
+    """Embed the catalog into the vector index; only what changed since the last build. Resumes if interrupted."""
+    from tqdm import tqdm
+
+    from index.vector_index import VectorIndexError
+    from retrieval.indexer import build_index
+
+    settings = load_settings()
+    store = open_store(settings)
+    embedder = load_embedder_or_fail(settings)
+    with tqdm(desc="embedding products", unit="product") as bar:
+        def progress(done: int, total: int) -> None:
+            bar.total = total
+            bar.update(done - bar.n)
+
+        try:
+            report = build_index(store, embedder, settings.data_dir, factory or settings.index_factory, rebuild,
+                                 progress=progress)
+        except VectorIndexError as exc:
+            raise fail(str(exc)) from None
+    console.print(f"Index at {report.folder}: {report.total} products ({report.added} embedded, {report.removed} "
+                  f"removed, {report.unchanged} unchanged) in {report.seconds:.1f} s"
+                  + (f", {report.per_second:.1f} products/s" if report.added else "") + ".")
+    for line in report.image_errors:
+        err.print(f"  [yellow]image skipped (text only): {line}[/]", highlight=False)
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help="What you look for, e.g. 'navy linen shirt under 60, not striped'.")] = "",
+    image: Annotated[Optional[Path], typer.Option("--image", "-i", help="A photo: find this, or this changed as "
+                                                                          "the query says ('but in red').")] = None,
+    k: Annotated[int, typer.Option("--k", "-k", min=1, max=100, help="How many results.")] = 10,
+    category: Annotated[Optional[str], typer.Option(help="Only this category.")] = None,
+    brand: Annotated[Optional[str], typer.Option(help="Only this brand.")] = None,
+    colour: Annotated[Optional[str], typer.Option(help="Only this colour.")] = None,
+    size: Annotated[Optional[str], typer.Option(help="Only products with this size in stock.")] = None,
+    max_price: Annotated[Optional[float], typer.Option(help="Highest price.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+) -> None:
+    """Search the catalog by words, a photo, or both; every result says why it matched."""
+    import json
+
+    from index.images import ImageError, open_image
+    from index.products import Filters
+    from index.vector_index import VectorIndexError
+    from retrieval.attributes import AttributeModelMissing
+    from retrieval.query import QueryError
+    from retrieval.search import SearchService
+    from shopagent.hub import ModelNotFound
+
+    settings = load_settings()
+    store = open_store(settings)
+    try:
+        picture = open_image(image) if image else None
+        service, note = SearchService.open(store, settings)
+        err.print(f"[dim]embedder: {note}[/]", highlight=False)
+        filters = Filters(categories={category} if category else set(), brands={brand} if brand else set(),
+                          colours={colour} if colour else set(), size=size, price_max=max_price)
+        response = service.search(query, picture, k=k, filters=filters)
+    except (ImageError, QueryError, VectorIndexError, ModelNotFound, AttributeModelMissing) as exc:
+        raise fail(str(exc)) from None
+    if as_json:
+        console.print_json(json.dumps({"understood": response.understood, "notes": response.notes,
+                                       "strategy": response.strategy, "image": response.image_attributes,
+                                       "results": [h.as_dict() for h in response.hits]}))
+        return
+    if response.understood:
+        console.print("understood: " + "; ".join(response.understood), highlight=False)
+    for line in response.notes:
+        console.print(f"[yellow]{line}[/]", highlight=False)
+    table = Table("#", "sku", "title", "brand", "price", "score", "why",
+                  title=f"{len(response.hits)} results ({response.strategy})")
+    for n, hit in enumerate(response.hits, 1):
+        p = hit.product
+        table.add_row(str(n), p.sku, p.title, p.brand, f"{p.price:.2f}", f"{hit.score:.3f}", "; ".join(hit.why))
+    console.print(table)
+
+
+@bench_app.command("retrieval")
+def bench_retrieval(
+    queries: Annotated[int, typer.Option(help="Queries of each kind on the demo catalog.")] = 150,
+    sizes: Annotated[str, typer.Option(help="Comma-separated index sizes for the speed part; empty skips it.")]
+    = "10000,100000,1000000",
+    dim: Annotated[int, typer.Option(help="Dimension of the synthetic vectors for the speed part.")] = 512,
+    seed: Annotated[int, typer.Option(help="Seed for queries and vectors.")] = 0,
+) -> None:
+    """Search quality on the demo catalog (recall@10, MRR) and index latency/throughput at scale, in one table."""
+    from eval.bench_retrieval import check_filters_exact, quality_rows, speed_rows
+    from index.images import open_image
+    from index.vector_index import VectorIndexError
+    from retrieval.search import SearchService
+
+    settings = load_settings()
+    store = open_store(settings)
+    try:
+        service, note = SearchService.open(store, settings)
+    except VectorIndexError as exc:
+        raise fail(str(exc)) from None
+    say = lambda text: err.print(f"[dim]… {text}[/]", highlight=False)  # noqa: E731
+    rows = quality_rows(service, lambda p: open_image(settings.data_dir / p.image), queries, seed, say)
+    broken = check_filters_exact(service, ["red dress under 50", "navy shirt not striped size M",
+                                           "leather ankle boots between 60 and 200", "jeans W32 over 40"])
+    rows_speed = speed_rows([int(s) for s in sizes.split(",") if s.strip()], dim, seed=seed, progress=say) \
+        if sizes.strip() else []
+    table = Table("part", "measure", "value", "target", title=f"bench retrieval — embedder {service.embedder.id}")
+    for row in rows + rows_speed:
+        value = f"{row.value:.3f}" if isinstance(row.value, float) else row.value
+        mark = "" if row.passed is None else (" [green]ok[/]" if row.passed else " [red]missed[/]")
+        table.add_row(row.section, row.measure, value, row.target + mark)
+    table.add_row("filters", "results breaking a parsed filter", str(broken), "0" + (" [green]ok[/]" if broken == 0
+                                                                                     else " [red]missed[/]"))
+    console.print(f"embedder: {note}; catalog: {len(service.table)} products; index: {service.index.factory}")
+    console.print(table)
+
+
+@train_app.command("recommender")
+def train_recommender(
+    model: Annotated[str, typer.Option(help="popularity, item-cosine, item-pearson, user-knn, als, bpr or hybrid.")]
+    = "hybrid",
+) -> None:
+    """Fit a recommender on every interaction in the store and save it (DATA_DIR/models/recommender.pkl)."""
+    from retrieval.recsys.service import RecommendationService
+
+    settings = load_settings()
+    store = open_store(settings)
+    start = time.perf_counter()
+    try:
+        service = RecommendationService.train(store, model)
+    except ValueError as exc:
+        raise fail(str(exc)) from None
+    path = service.save(settings.data_dir)
+    console.print(f"{service.model.name}: {service.matrix.X.nnz:,} customer-product pairs from "
+                  f"{len(service.matrix.customer_ids):,} customers, in {time.perf_counter() - start:.1f} s -> {path}")
+
+
+@app.command()
+def recommend(
+    customer_id: Annotated[int, typer.Argument(help="The customer to recommend for.")],
+    k: Annotated[int, typer.Option("--k", "-k", min=1, max=100, help="How many products.")] = 12,
+    category: Annotated[Optional[str], typer.Option(help="Only this category.")] = None,
+    max_price: Annotated[Optional[float], typer.Option(help="Highest price.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+) -> None:
+    """Products for one customer, in stock in their size, not already bought, each with a reason."""
+    import json
+
+    from index.products import Filters
+    from retrieval.recsys.service import RecommendationService, RecommenderMissing
+
+    settings = load_settings()
+    store = open_store(settings)
+    try:
+        service = RecommendationService.load(settings.data_dir)
+    except RecommenderMissing as exc:
+        raise fail(str(exc)) from None
+    from index.vocab import CATEGORIES
+
+    if category and category not in CATEGORIES:
+        raise fail(f"unknown category {category!r}; one of {', '.join(CATEGORIES)}.")
+    filters = Filters(categories={category} if category else set(), price_max=max_price)
+    response = service.recommend(store, customer_id, k, filters)
+    if as_json:
+        console.print_json(json.dumps({"customer_id": customer_id, "model": response.model, "notes": response.notes,
+                                       "items": [r.as_dict() for r in response.items]}))
+        return
+    for note in response.notes:
+        console.print(f"[yellow]{note}[/]", highlight=False)
+    table = Table("#", "sku", "title", "brand", "price", "reason", title=f"for customer {customer_id} ({response.model})")
+    for n, item in enumerate(response.items, 1):
+        p = item.product
+        table.add_row(str(n), p.sku, p.title, p.brand, f"{p.price:.2f}", item.reason)
+    console.print(table)
+
+
+@bench_app.command("recsys")
+def bench_recsys(
+    synthetic: Annotated[int, typer.Option(help="Customers in the synthetic set for training speed "
+                                                "(about 120 interactions each; 0 skips it).")] = 8500,
+    test_days: Annotated[int, typer.Option(help="Days at the end of the history held out as the test.")] = 30,
+) -> None:
+    """Every recommender side by side (MAP@12, recall@12, NDCG@12, coverage, cold start), stars RMSE/MAE, speed."""
+    from eval.bench_recsys import fit_speed_rows, latency_ms, model_rows, star_rows, synthetic_interactions
+    from index.products import ProductTable
+    from retrieval.recsys.data import Interactions
+    from retrieval.recsys.ratings import Ratings
+    from retrieval.recsys.service import RecommendationService
+
+    settings = load_settings()
+    store = open_store(settings)
+    say = lambda text: err.print(f"[dim]… {text}[/]", highlight=False)  # noqa: E731
+    data, table = Interactions.from_store(store), ProductTable.from_store(store)
+    if len(data) == 0:
+        raise fail("the store has no interactions: run `shopagent demo-data` first.")
+    rows, n_test = model_rows(data, table, test_days=test_days, progress=say)
+    base = rows[0].map12
+    out = Table("model", "MAP@12", "recall@12", "NDCG@12", "coverage", "cold MAP@12", "x popularity", "fit (s)",
+                title=f"bench recsys — {n_test} test customers, purchases in the last {test_days} days")
+    for r in rows:
+        out.add_row(r.name, f"{r.map12:.4f}", f"{r.recall12:.4f}", f"{r.ndcg12:.4f}", f"{r.coverage:.3f}",
+                    f"{r.cold_map12:.4f}", f"{r.map12 / base:.1f}" if base else "-", f"{r.fit_seconds:.2f}")
+    console.print(out)
+    say("stars")
+    stars = Table("stars model", "RMSE", "MAE", title="review stars, 5-fold cross-validation")
+    for name, rmse, mae in star_rows(Ratings.from_store(store)):
+        stars.add_row(name, f"{rmse:.4f}", f"{mae:.4f}")
+    console.print(stars)
+    speed = Table("speed", "value", title="speed on this machine")
+    service = RecommendationService.train(store, "hybrid")
+    p50, p95 = latency_ms(service, store, [int(c) for c in service.matrix.customer_ids[:200]])
+    speed.add_row("recommend for one customer, hybrid, p50 / p95", f"{p50:.1f} / {p95:.1f} ms (target p95 <= 5 ms)")
+    if synthetic:
+        say(f"generating about {synthetic * 120:,} synthetic interactions")
+        big = synthetic_interactions(synthetic)
+        for name, seconds in fit_speed_rows(big, progress=say):
+            speed.add_row(f"fit on {len(big):,} interactions: {name}", f"{seconds:.1f} s (target <= 60 s)")
+    console.print(speed)
 
 
 @app.command()

@@ -50,15 +50,47 @@ def run_checks(settings: Settings) -> list[Check]:
         Check("Fashion-MNIST", "ok" if FASHION_MNIST.is_dir() else "missing",
               str(FASHION_MNIST) if FASHION_MNIST.is_dir() else "apt-get install dataset-fashion-mnist "
               "(needed by `shopagent train attributes`)"),
+        _attribute_model(settings),
         _device(settings),
     ]
     try:
         store = Store(settings.db_url)
         checks.append(Check("database", "ok", store.ping()))
+        checks.append(_vector_index(settings, store.catalog_version() if store.revision() else None))
         store.dispose()
     except StoreError as exc:
         checks.append(Check("database", "error", str(exc)))
     return checks
+
+
+def _attribute_model(settings: Settings) -> Check:
+    from retrieval.attributes import PACKAGED_WEIGHTS, attribute_weights_path
+
+    path = attribute_weights_path(settings.data_dir)
+    if not path.is_file():
+        return Check("garment attributes", "missing", "no weights: run `shopagent train attributes`")
+    import torch
+
+    report = torch.load(path, map_location="cpu", weights_only=True)["meta"].get("report", {})
+    origin = "shipped with shopagent" if path == PACKAGED_WEIGHTS else "trained here"
+    return Check("garment attributes", "ok", f"{path} ({origin}; Fashion-MNIST test accuracy "
+                 f"{report.get('fmnist_test_accuracy', float('nan')):.3f})")
+
+
+def _vector_index(settings: Settings, catalog_version: int | None) -> Check:
+    from index.vector_index import VectorIndexError, read_manifest
+    from retrieval.indexer import index_folder
+
+    try:
+        manifest = read_manifest(index_folder(settings.data_dir))
+    except VectorIndexError as exc:
+        return Check("vector index", "missing", str(exc))
+    detail = f"{manifest.count} products, {manifest.factory}, {manifest.embedder_id}"
+    if not manifest.complete:
+        return Check("vector index", "missing", f"{detail}; unfinished: run `shopagent index build` to resume")
+    if catalog_version is not None and manifest.catalog_version != catalog_version:
+        return Check("vector index", "missing", f"{detail}; stale (catalog changed): run `shopagent index build`")
+    return Check("vector index", "ok", detail)
 
 
 def _text_model(settings: Settings) -> Check:

@@ -1,0 +1,259 @@
+"""Product search: text, image, or an image with a change in words, under exact filters.
+
+One call: parse the words (retrieval.query), embed what is left (or the image, or both for a
+composed query), find the products that pass every filter, rank them by similarity, spread the
+top with MMR, and say for each result why it matched.
+
+Filters and vectors meet one of two ways, whichever is cheaper at that catalog size:
+- exact: when the filtered set is small (at most EXACT_LIMIT ids, or under 5% of the index),
+  score exactly those ids' stored vectors;
+- post-filter: otherwise ask the ANN index for more than needed (k / selectivity, doubled
+  until enough pass) and drop what fails the filters.
+Either way every result passes every filter: the filters decide membership, vectors only order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from PIL import Image
+
+from index.products import Filters, ProductRow, ProductTable
+from index.store import Store
+from index.vector_index import VectorIndex
+from index.vocab import CATEGORIES, COLOURS, PATTERNS
+from retrieval.attributes import AttributeModel, GarmentAttributes, attribute_weights_path
+from retrieval.embedders import Embedder, load_embedder, normalise
+from retrieval.indexer import index_folder
+from retrieval.query import ParsedQuery, QueryError, parse_query
+from shopagent.settings import Settings
+
+EXACT_LIMIT = 50_000
+EXACT_SHARE = 0.05
+IMAGE_WEIGHT_IN_COMPOSED = 0.5
+MIN_CATEGORY_CONFIDENCE = 0.5
+LONGER = {"shorts": {"categories": {"trousers", "jeans"}}, "skirt": {"lengths": {"midi", "maxi"}},
+          "dress": {"lengths": {"midi", "maxi"}}}
+SHORTER = {"trousers": {"categories": {"shorts"}}, "jeans": {"categories": {"shorts"}},
+           "skirt": {"lengths": {"mini", "midi"}}, "dress": {"lengths": {"mini", "midi"}}}
+
+
+class UnknownFilterValue(QueryError):
+    """A filter names a value the catalog does not have."""
+
+
+@dataclass
+class SearchHit:
+    product: ProductRow
+    score: float
+    why: list[str]
+
+    def as_dict(self) -> dict:
+        p = self.product
+        return {"product_id": p.id, "sku": p.sku, "title": p.title, "brand": p.brand, "category": p.category,
+                "colours": list(p.colours), "pattern": p.pattern, "price": p.price, "currency": p.currency,
+                "sizes_in_stock": list(p.sizes_in_stock), "image": p.image, "score": round(self.score, 4),
+                "why": self.why}
+
+
+@dataclass
+class SearchResponse:
+    hits: list[SearchHit]
+    understood: list[str]
+    strategy: str
+    candidates: int
+    embedder_id: str
+    notes: list[str] = field(default_factory=list)
+    image_attributes: dict | None = None
+
+
+class SearchService:
+    def __init__(self, table: ProductTable, index: VectorIndex, embedder: Embedder,
+                 attributes: AttributeModel | None = None) -> None:
+        self.table = table
+        self.index = index
+        self.embedder = embedder
+        self.attributes = attributes
+
+    @classmethod
+    def open(cls, store: Store, settings: Settings) -> tuple[SearchService, str]:
+        """The service over the catalog's index, and a note naming the embedder in force."""
+        loaded = load_embedder(settings)
+        embedder = loaded.embedder
+        index, _ = VectorIndex.load(index_folder(settings.data_dir), embedder.id, embedder.dim,
+                                    store.catalog_version(), search_params=settings.index_search_params)
+        attributes = getattr(embedder, "attributes", None) or AttributeModel.load(
+            attribute_weights_path(settings.data_dir))
+        return cls(ProductTable.from_store(store), index, embedder, attributes), loaded.note
+
+    # ------------------------------------------------------------ the one entry point
+
+    def search(self, text: str = "", image: Image.Image | None = None, k: int = 10, filters: Filters | None = None,
+               diversity: float = 0.2) -> SearchResponse:
+        """Up to k products; every one passes every filter (typed ones and those read from the text)."""
+        text = text.strip()
+        if not text and image is None:
+            raise QueryError("the query is empty: describe what you are looking for, e.g. 'navy linen shirt under "
+                             "60', or give a photo.")
+        self.validate(filters or Filters())
+        parsed = parse_query(text, self.table.brands) if text else None
+        wanted = (filters or Filters()).merge(parsed.filters) if parsed else (filters or Filters())
+        notes: list[str] = []
+        attrs = None
+        if image is not None:
+            attrs = self._recognise(image)
+            query, wanted, notes = self._composed(image, attrs, parsed, wanted)
+        else:
+            assert parsed is not None
+            if parsed.length_change:
+                raise QueryError("'longer' and 'shorter' change a garment in a photo; add a photo, or say the "
+                                 "length you want (mini, midi, maxi).")
+            query = self.embedder.encode_texts([parsed.semantic_text or parsed.text])[0]
+        ids, scores, strategy, candidates = self._rank(query, wanted, max(3 * k, 30))
+        if len(ids) == 0:
+            notes.append("No product passes all of: " + "; ".join(self._describe(wanted)) + ". Try removing one.")
+        chosen = mmr(ids, scores, self.index, k, diversity)
+        hits = [SearchHit(self.table.by_id[int(i)], float(s), self._why(self.table.by_id[int(i)], wanted, float(s),
+                                                                        image is not None, bool(text)))
+                for i, s in chosen]
+        understood = (parsed.understood if parsed else []) + self._describe(filters or Filters())
+        return SearchResponse(hits, understood, strategy, candidates, self.embedder.id, notes,
+                              attrs.as_dict() if attrs else None)
+
+    def validate(self, filters: Filters) -> None:
+        """Typed filter values must exist in the catalog's vocabulary: a typo is an error, not zero results."""
+        known = {"categories": set(CATEGORIES), "colours": set(COLOURS), "patterns": set(PATTERNS),
+                 "brands": set(self.table.brands)}
+        for name, values in known.items():
+            for value in getattr(filters, name) | getattr(filters, f"exclude_{name}"):
+                if value not in values:
+                    import difflib
+
+                    close = difflib.get_close_matches(value, sorted(values), n=3)
+                    hint = f" Did you mean {', '.join(close)}?" if close else ""
+                    raise UnknownFilterValue(f"unknown {name[:-1] if name != 'categories' else 'category'} "
+                                             f"{value!r}.{hint} Known: {', '.join(sorted(values))}.")
+
+    # ------------------------------------------------------------ images
+
+    def _recognise(self, image: Image.Image) -> GarmentAttributes | None:
+        return self.attributes.recognize(image) if self.attributes else None
+
+    def _composed(self, image: Image.Image, attrs: GarmentAttributes | None, parsed: ParsedQuery | None,
+                  wanted: Filters) -> tuple[np.ndarray, Filters, list[str]]:
+        """The query vector and filters for 'this image', or 'this image, changed like so'."""
+        image_vector = self.embedder.encode_images([image])[0]
+        notes = []
+        if attrs is None:
+            return image_vector, wanted, notes
+        wanted = Filters(**{k: (set(v) if isinstance(v, set) else v) for k, v in vars(wanted).items()})
+        if not wanted.categories and attrs.category_confidence >= MIN_CATEGORY_CONFIDENCE:
+            wanted.categories = {attrs.category}
+            notes.append(f"your photo looks like a {attrs.caption()} ({attrs.category_confidence:.0%} sure of the "
+                         "category)")
+        if parsed is None or not (parsed.has_constraints or parsed.semantic_text):
+            return image_vector, wanted, notes
+        if parsed.length_change:
+            rules = (LONGER if parsed.length_change > 0 else SHORTER).get(attrs.category)
+            if rules is None:
+                raise QueryError(f"I can make dresses, skirts, shorts and trousers longer or shorter, not a "
+                                 f"{attrs.category}.")
+            for name, values in rules.items():
+                setattr(wanted, name, set(values))
+        colours = sorted(wanted.colours) or [c for c, _ in attrs.colours[:2] if c not in wanted.exclude_colours]
+        pattern = next(iter(wanted.patterns), "" if attrs.pattern in wanted.exclude_patterns else attrs.pattern)
+        category = next(iter(sorted(wanted.categories)), attrs.category)
+        caption = " ".join(w for w in [" and ".join(colours), pattern if pattern != "solid" else "",
+                                       category.replace("-", " "), parsed.semantic_text] if w)
+        text_vector = self.embedder.encode_texts([caption])[0]
+        return normalise(IMAGE_WEIGHT_IN_COMPOSED * image_vector + text_vector), wanted, notes
+
+    # ------------------------------------------------------------ ranking
+
+    def _rank(self, query: np.ndarray, wanted: Filters, pool: int) -> tuple[np.ndarray, np.ndarray, str, int]:
+        """(ids, scores) of the best `pool` products passing the filters, the strategy, and the candidate count."""
+        if wanted.is_empty():
+            scores, ids = self.index.search(query, pool)
+            keep = ids[0] >= 0
+            return ids[0][keep], scores[0][keep], f"ANN over all {len(self.index)}", len(self.index)
+        candidates = self.table.matching_ids(wanted)
+        candidates = np.array([i for i in candidates if i in self.index], np.int64)
+        if len(candidates) <= EXACT_LIMIT or len(candidates) < EXACT_SHARE * len(self.index):
+            scores = self.index.exact_scores(query, candidates) if len(candidates) else np.zeros(0, np.float32)
+            order = np.argsort(-scores)[:pool]
+            return candidates[order], scores[order], f"exact over {len(candidates)} filtered", len(candidates)
+        allowed = set(candidates.tolist())
+        fetch = min(len(self.index), int(pool * len(self.index) / len(candidates) * 2))
+        while True:
+            scores, ids = self.index.search(query, fetch)
+            keep = np.array([int(i) in allowed for i in ids[0]])
+            if keep.sum() >= pool or fetch >= len(self.index):
+                return (ids[0][keep][:pool], scores[0][keep][:pool], f"ANN top {fetch}, post-filtered",
+                        len(candidates))
+            fetch = min(len(self.index), fetch * 2)
+
+    # ------------------------------------------------------------ explanations
+
+    @staticmethod
+    def _describe(f: Filters) -> list[str]:
+        parts = [f"{name} {', '.join(sorted(values))}" for name, values in
+                 [("category", f.categories), ("colour", f.colours), ("pattern", f.patterns), ("brand", f.brands),
+                  ("material", f.materials), ("length", f.lengths), ("sleeves", f.sleeves),
+                  ("not", f.exclude_colours | f.exclude_patterns | f.exclude_brands | f.exclude_materials
+                   | f.exclude_categories)] if values]
+        if f.price_min is not None:
+            parts.append(f"price at least {f.price_min:g}")
+        if f.price_max is not None:
+            parts.append(f"price at most {f.price_max:g}")
+        if f.size:
+            parts.append(f"size {f.size} in stock")
+        if f.gender:
+            parts.append(f"for {f.gender}")
+        return parts
+
+    @staticmethod
+    def _why(p: ProductRow, f: Filters, score: float, by_image: bool, by_text: bool) -> list[str]:
+        why = []
+        if f.categories:
+            why.append(f"is a {p.category}")
+        matched_colours = f.colours & set(p.colours)
+        if matched_colours:
+            why.append(f"in {', '.join(sorted(matched_colours))}")
+        if f.patterns:
+            why.append(f"pattern {p.pattern}")
+        if f.materials:
+            why.append(f"made of {p.material}")
+        if f.brands:
+            why.append(f"by {p.brand}")
+        if f.price_min is not None or f.price_max is not None:
+            why.append(f"costs {p.price:.2f} {p.currency}")
+        if f.size:
+            why.append(f"size {f.size} in stock")
+        excluded = (f.exclude_colours | f.exclude_patterns | f.exclude_materials | f.exclude_brands
+                    | f.exclude_categories)
+        if excluded:
+            why.append(f"not {', '.join(sorted(excluded))}")
+        kind = "looks like your photo" if by_image and not by_text else \
+            "matches your photo and words" if by_image else "matches your words"
+        why.append(f"{kind} (similarity {score:.2f})")
+        return why
+
+
+def mmr(ids: np.ndarray, scores: np.ndarray, index: VectorIndex, k: int, diversity: float) -> list[tuple[int, float]]:
+    """Maximal marginal relevance: each pick trades its score against its likeness to earlier picks."""
+    if len(ids) == 0:
+        return []
+    if diversity <= 0:
+        return [(int(i), float(s)) for i, s in zip(ids[:k], scores[:k])]
+    vectors = index.vectors_of(ids)
+    chosen: list[int] = []
+    max_sim = np.full(len(ids), -np.inf)
+    for _ in range(min(k, len(ids))):
+        penalty = np.where(np.isfinite(max_sim), max_sim, 0.0)
+        value = (1 - diversity) * scores - diversity * penalty
+        value[chosen] = -np.inf
+        pick = int(np.argmax(value))
+        chosen.append(pick)
+        max_sim = np.maximum(max_sim, vectors @ vectors[pick])
+    return [(int(ids[n]), float(scores[n])) for n in chosen]

@@ -1,0 +1,159 @@
+"""Search over a small demo catalog with the builtin embedder: exact filters, image and composed
+queries, incremental and resumable index builds, and the errors a shopper can cause."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from index import models as m
+from index.demo import generate
+from index.images import open_image
+from index.products import Filters
+from index.store import Store
+from index.vector_index import IndexMismatch, read_manifest
+from retrieval.embedders import load_embedder
+from retrieval.indexer import build_index, index_folder
+from retrieval.query import QueryError
+from retrieval.search import SearchService, UnknownFilterValue
+from shopagent.cli import app
+from shopagent.settings import Settings
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def catalog(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    data = tmp_path_factory.mktemp("catalog")
+    settings = Settings(data_dir=data)
+    store = Store(settings.db_url)
+    store.migrate()
+    generate(store, data, seed=3, n_products=150, n_customers=10, workers=2, log=lambda s: None)
+    store.dispose()
+    return settings
+
+
+@pytest.fixture(scope="module")
+def embedder(catalog: Settings):  # noqa: ANN201
+    return load_embedder(catalog).embedder
+
+
+@pytest.fixture(scope="module")
+def service(catalog: Settings, embedder) -> SearchService:  # noqa: ANN001
+    store = Store(catalog.db_url)
+    build_index(store, embedder, catalog.data_dir)
+    svc, _ = SearchService.open(store, catalog)
+    return svc
+
+
+def test_filters_are_exact_for_every_combination(service: SearchService) -> None:
+    queries = ["red dress", "shirt under 50", "not black sneakers", "striped top over 20", "jeans W30",
+               "wool coat between 100 and 400", "bag from Nordlys", "plain t-shirt in M, not white", "hoodie in stock"]
+    for text, k in itertools.product(queries, (5, 40)):
+        response = service.search(text, k=k)
+        from retrieval.query import parse_query
+
+        wanted = parse_query(text, service.table.brands).filters
+        assert all(not wanted.violations(h.product) for h in response.hits), text
+        expected = len(service.table.matching_ids(wanted))
+        assert len(response.hits) == min(k, expected), text  # nothing that passes is lost either
+
+
+def test_typed_filters_combine_with_words(service: SearchService) -> None:
+    response = service.search("dress", k=50, filters=Filters(price_max=60, colours={"blue", "navy"}))
+    assert response.hits
+    for hit in response.hits:
+        assert hit.product.category == "dress" and hit.product.price <= 60
+        assert {"blue", "navy"} & set(hit.product.colours)
+        assert any("similarity" in w for w in hit.why) and any("costs" in w for w in hit.why)
+
+
+def test_text_search_ranks_the_asked_for_garment_first(service: SearchService, embedder) -> None:  # noqa: ANN001
+    query = embedder.encode_texts(["red dress"])[0]
+    _, ids = service.index.search(query, 5)  # the vectors alone, no filters
+    assert service.table.by_id[int(ids[0][0])].category == "dress"
+
+
+def test_a_product_photo_finds_its_product(service: SearchService, catalog: Settings) -> None:
+    product = next(r for r in service.table.rows if r.image and r.category == "jacket")
+    shot = open_image(catalog.data_dir / product.image)
+    shot = shot.crop((10, 10, shot.width - 20, shot.height - 10)).resize((400, 500))
+    response = service.search(image=shot, k=5)
+    assert response.hits[0].product.id == product.id
+    assert response.image_attributes and response.image_attributes["category"] == "jacket"
+
+
+def test_like_this_but_in_another_colour(service: SearchService, catalog: Settings) -> None:
+    product = next(r for r in service.table.rows if r.image and r.category == "t-shirt")
+    colour = next(c for c in ("red", "green", "black", "white", "blue") if c not in product.colours)
+    response = service.search(f"like this but in {colour}", image=open_image(catalog.data_dir / product.image), k=5)
+    for hit in response.hits:
+        assert colour in hit.product.colours and hit.product.category == "t-shirt"
+
+
+def test_errors_a_shopper_can_cause(service: SearchService) -> None:
+    with pytest.raises(QueryError, match="empty"):
+        service.search("   ")
+    with pytest.raises(UnknownFilterValue, match="Did you mean navy"):
+        service.search("shirt", filters=Filters(colours={"nvy"}))
+    with pytest.raises(QueryError, match="photo"):
+        service.search("longer")
+    response = service.search("red dress under 1")
+    assert not response.hits and "Try removing one" in response.notes[0]
+
+
+def test_builds_are_incremental_and_follow_the_catalog(catalog: Settings, embedder, service) -> None:  # noqa: ANN001
+    store = Store(catalog.db_url)
+    again = build_index(store, embedder, catalog.data_dir)
+    assert (again.added, again.removed, again.unchanged) == (0, 0, 150)
+    with store.session() as s:
+        product = s.get(m.Product, 7)
+        product.title = "Limited edition " + product.title
+        s.delete(s.get(m.Product, 9))
+        Store.bump_catalog_version(s)
+    with pytest.raises(IndexMismatch, match="index build"):
+        SearchService.open(store, catalog)
+    update = build_index(store, embedder, catalog.data_dir)
+    assert (update.added, update.removed, update.total) == (1, 2, 149)
+    fresh, _ = SearchService.open(store, catalog)
+    assert 9 not in fresh.index and 7 in fresh.index
+
+
+def test_an_interrupted_build_resumes(tmp_path: Path, catalog: Settings, embedder, service) -> None:  # noqa: ANN001
+    store = Store(catalog.db_url)
+
+    def stop_after_first_checkpoint(done: int, total: int) -> None:
+        if done >= 40:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        build_index(store, embedder, catalog.data_dir, rebuild=True, batch=20, checkpoint_every=40,
+                    progress=stop_after_first_checkpoint)
+    manifest = read_manifest(index_folder(catalog.data_dir))
+    assert not manifest.complete and manifest.count == 40
+    with pytest.raises(IndexMismatch, match="did not finish"):
+        SearchService.open(store, catalog)
+    resumed = build_index(store, embedder, catalog.data_dir, batch=20)
+    assert resumed.added == resumed.total - 40 and read_manifest(index_folder(catalog.data_dir)).complete
+
+
+def test_cli_search_index_and_bench(catalog: Settings, service, tmp_path: Path) -> None:  # noqa: ANN001
+    env = {"SHOPAGENT_DATA_DIR": str(catalog.data_dir), "COLUMNS": "200"}
+    assert runner.invoke(app, ["index", "build"], env=env).exit_code == 0
+    result = runner.invoke(app, ["search", "dress under 80", "--json", "-k", "3"], env=env)
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout[result.stdout.index("{"):])
+    assert payload["results"] and all(r["price"] <= 80 for r in payload["results"])
+    bad = tmp_path / "not-an-image.jpg"
+    bad.write_text("hello")
+    result = runner.invoke(app, ["search", "--image", str(bad)], env=env)
+    assert result.exit_code == 1 and "not an image" in result.output and "Traceback" not in result.output
+    result = runner.invoke(app, ["search", "shirt", "--brand", "Nordlis"], env=env)
+    assert result.exit_code == 1 and "Did you mean Nordlys" in result.output
+    bench = runner.invoke(app, ["bench", "retrieval", "--queries", "6", "--sizes", "3000", "--dim", "64"], env=env)
+    assert bench.exit_code == 0, bench.output
+    assert "recall@10" in bench.output and "p50 / p95" in bench.output and "builtin/" in bench.output
