@@ -43,7 +43,8 @@ class BuiltinEmbedder:
     def __init__(self, text_model, text_model_id: str, attributes: AttributeModel) -> None:  # noqa: ANN001
         self.text_model = text_model
         self.attributes = attributes
-        self.text_dim = int(text_model.get_sentence_embedding_dimension())
+        dimension = getattr(text_model, "get_embedding_dimension", None) or text_model.get_sentence_embedding_dimension
+        self.text_dim = int(dimension())
         self.visual_dim = attributes.descriptor_dim
         self.dim = self.text_dim + self.visual_dim
         self.id = f"builtin/{text_model_id.split('/')[-1]}+attributes-{attributes.version}"
