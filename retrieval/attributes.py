@@ -240,14 +240,30 @@ def dominant_colours(rgb: np.ndarray, mask: np.ndarray, k: int = 4) -> list[tupl
     step = max(1, len(lab) // 3000)
     points = lab[::step]
     centres, labels = _kmeans(points, min(k, len(points)))
+    weights = _without_blends(centres, np.array([np.mean(labels == j) for j in range(len(centres))]))
     shares: dict[str, float] = {}
     for j, centre in enumerate(centres):
-        share = float(np.mean(labels == j))
+        share = float(weights[j])
         if share > 0:
             name = name_colour(centre)
             shares[name] = shares.get(name, 0.0) + share
     ranked = sorted(shares.items(), key=lambda kv: -kv[1])
     return [(n, round(s, 3)) for n, s in ranked if s >= MIN_COLOUR_SHARE] or ranked[:1]
+
+
+def _without_blends(centres: np.ndarray, shares: np.ndarray, tolerance: float = 10.0) -> np.ndarray:
+    """Gingham and fine stripes make a third colour where two overlap: give its share back to them."""
+    shares = shares.copy()
+    for j in range(len(centres)):
+        for a in range(len(centres)):
+            for b in range(a + 1, len(centres)):
+                if j in (a, b) or min(shares[a], shares[b]) < 0.1 or shares[j] == 0:
+                    continue
+                if np.linalg.norm(centres[j] - (centres[a] + centres[b]) / 2) < tolerance:
+                    shares[a] += shares[j] / 2
+                    shares[b] += shares[j] / 2
+                    shares[j] = 0
+    return shares
 
 
 def colour_histogram(rgb: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -357,9 +373,19 @@ class AttributeModel:
         ]
 
 
+def white_balance(rgb: np.ndarray) -> np.ndarray:
+    """On a plain light background, scale each channel so the background is white: a product shot
+    taken darker, brighter or under warm light then reads as the same colours (white-patch rule)."""
+    background = _plain_background(rgb)
+    if background is None or background.min() < 120:
+        return rgb
+    gain = 255.0 / np.maximum(background, 1.0)
+    return np.clip(rgb.astype(np.float32) * gain, 0, 255).astype(np.uint8)
+
+
 def _prepare(image: Image.Image, mask: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(work-size RGB, garment mask, Fashion-MNIST view, texture patch) of one image."""
-    rgb = work_image(image)
+    rgb = white_balance(work_image(image))
     if mask is None:
         mask = garment_mask(rgb)
     elif mask.shape != rgb.shape[:2]:

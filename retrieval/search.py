@@ -30,6 +30,7 @@ from retrieval.query import ParsedQuery, QueryError, parse_query
 from shopagent.settings import Settings
 
 EXACT_LIMIT = 50_000
+TEXT_DIVERSITY = 0.2
 EXACT_SHARE = 0.05
 IMAGE_WEIGHT_IN_COMPOSED = 0.5
 MIN_CATEGORY_CONFIDENCE = 0.5
@@ -90,8 +91,14 @@ class SearchService:
     # ------------------------------------------------------------ the one entry point
 
     def search(self, text: str = "", image: Image.Image | None = None, k: int = 10, filters: Filters | None = None,
-               diversity: float = 0.2) -> SearchResponse:
-        """Up to k products; every one passes every filter (typed ones and those read from the text)."""
+               diversity: float | None = None) -> SearchResponse:
+        """Up to k products; every one passes every filter (typed ones and those read from the text).
+
+        diversity is the MMR trade-off; by default 0.2 for words alone (a broad wish deserves variety)
+        and 0 with a photo (the shopper wants that garment, and its closest twins first).
+        """
+        if diversity is None:
+            diversity = 0.0 if image is not None else TEXT_DIVERSITY
         text = text.strip()
         if not text and image is None:
             raise QueryError("the query is empty: describe what you are looking for, e.g. 'navy linen shirt under "
