@@ -106,3 +106,6 @@ def shoe_chart_cm(label: str) -> tuple[float, float]:
     """Foot length range of an EU size (Paris points: EU = 1.5 x (foot + 1.5 cm))."""
     foot = int(label) / 1.5 - 1.5
     return foot - 1 / 3, foot + 1 / 3
+
+# Which of a customer's known sizes ({"tops": "M", "bottoms": "W32", "shoes": "42"}) a size system reads.
+KNOWN_SIZE_KEY: dict[str, str] = {"letter": "tops", "waist": "bottoms", "eu_shoe": "shoes"}

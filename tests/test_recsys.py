@@ -14,11 +14,11 @@ from index import models as m
 from index.demo import generate
 from index.products import Filters
 from index.store import Store
-from index.vocab import CATEGORIES
+from index.vocab import CATEGORIES, KNOWN_SIZE_KEY
 from retrieval.recsys.data import Interactions, Matrix
 from retrieval.recsys.models import ALS, ItemKNN
 from retrieval.recsys.ratings import BiasedMF, GlobalMean, KNNWithMeans, Ratings, cross_validate
-from retrieval.recsys.service import SIZE_KEY, RecommendationService, UnknownProduct
+from retrieval.recsys.service import RecommendationService, UnknownProduct
 from shopagent.cli import app
 from shopagent.settings import Settings
 
@@ -52,7 +52,7 @@ def test_rules_hold_for_every_customer(shop: tuple[Settings, Store], service: Re
         for item in response.items:
             p = item.product
             assert p.id not in bought and p.price <= 80 and item.reason
-            size = who.sizes.get(SIZE_KEY.get(CATEGORIES[p.category].size_system, ""), None)
+            size = who.sizes.get(KNOWN_SIZE_KEY.get(CATEGORIES[p.category].size_system, ""), None)
             assert (size in p.sizes_in_stock) if size else p.sizes_in_stock
             per_category[p.category] = per_category.get(p.category, 0) + 1
         assert max(per_category.values()) <= 3

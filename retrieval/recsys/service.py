@@ -20,13 +20,12 @@ from sqlalchemy import select
 from index import models as m
 from index.products import Filters, ProductRow, ProductTable
 from index.store import Store
-from index.vocab import CATEGORIES
+from index.vocab import CATEGORIES, KNOWN_SIZE_KEY
 from retrieval.recsys.data import Interactions, Matrix
 from retrieval.recsys.models import ALS, BPR, Hybrid, ItemKNN, Popularity, UserKNN, attribute_features
 
 MAX_PER_CATEGORY = 3
 MODEL_FILE = "models/recommender.pkl"
-SIZE_KEY = {"letter": "tops", "waist": "bottoms", "eu_shoe": "shoes"}
 VERBS = {"purchase": "bought", "cart": "saved", "view": "looked at", "return": "returned"}
 
 
@@ -172,7 +171,7 @@ class RecommendationService:
     @staticmethod
     def _fits(p: ProductRow, who: Customer) -> bool:
         """In stock in the customer's usual size for this size system; any stock when the size is unknown."""
-        key = SIZE_KEY.get(CATEGORIES[p.category].size_system) if p.category in CATEGORIES else None
+        key = KNOWN_SIZE_KEY.get(CATEGORIES[p.category].size_system) if p.category in CATEGORIES else None
         size = who.sizes.get(key) if key else None
         return size in p.sizes_in_stock if size else bool(p.sizes_in_stock)
 

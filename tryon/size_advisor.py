@@ -1,0 +1,76 @@
+"""Size advice over the store: the product's chart, the customer's body and history, the reviews."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from index import models as m
+from index.store import Store
+from index.vocab import CATEGORIES, KNOWN_SIZE_KEY
+from tryon.sizing import ChartRow, Measurement, SizeAdvice, advise
+
+MEASURES = ("chest", "waist", "hip", "inseam", "height", "foot")
+
+
+class UnknownProduct(LookupError):
+    """No product with that SKU or id."""
+
+
+class UnknownCustomer(LookupError):
+    """No customer with that id."""
+
+
+class SizeAdvisor:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def _product(self, s, product: str | int) -> m.Product:  # noqa: ANN001
+        query = select(m.Product).where(m.Product.id == product if isinstance(product, int) else m.Product.sku == product)
+        found = s.scalars(query).first()
+        if found is None:
+            raise UnknownProduct(f"no product {product!r}; use a SKU or id from a search result.")
+        return found
+
+    def chart(self, s, product: m.Product) -> list[ChartRow]:  # noqa: ANN001
+        rows = s.scalars(select(m.SizeChartRow).where(m.SizeChartRow.brand_id == product.brand_id,
+                                                      m.SizeChartRow.category == product.category)
+                         .order_by(m.SizeChartRow.position)).all()
+        return [ChartRow(r.size_label, r.position,
+                         {k: (getattr(r, f"{k}_min"), getattr(r, f"{k}_max")) for k in MEASURES
+                          if getattr(r, f"{k}_min") is not None and getattr(r, f"{k}_max") is not None})
+                for r in rows]
+
+    def _review_fit(self, s, product: m.Product) -> dict[str, int]:  # noqa: ANN001
+        rows = s.execute(select(m.Review.fit_feedback, func.count()).where(m.Review.product_id == product.id,
+                                                                          m.Review.fit_feedback.is_not(None))
+                         .group_by(m.Review.fit_feedback)).all()
+        return {str(k): int(n) for k, n in rows}
+
+    def _returns_in_brand(self, s, customer_id: int, product: m.Product) -> list[tuple[str, str]]:  # noqa: ANN001
+        rows = s.execute(select(m.Interaction.size_label, m.Interaction.reason)
+                         .join(m.Product, m.Product.id == m.Interaction.product_id)
+                         .where(m.Interaction.customer_id == customer_id, m.Interaction.kind == m.InteractionKind.RETURN,
+                                m.Product.brand_id == product.brand_id, m.Product.category == product.category)).all()
+        return [(label, reason) for label, reason in rows if label and reason]
+
+    def for_customer(self, product: str | int, customer_id: int,
+                     measurements: dict[str, Measurement] | None = None) -> SizeAdvice:
+        """Advice from the customer's stated body (or the given measurements), history and preference."""
+        with self.store.session() as s:
+            p = self._product(s, product)
+            customer = s.get(m.Customer, customer_id)
+            if customer is None:
+                raise UnknownCustomer(f"no customer {customer_id}.")
+            stated = {k: Measurement(float(v)) for k in MEASURES
+                      if (v := getattr(customer, f"{k}_cm")) is not None}
+            usual = (customer.known_sizes or {}).get(KNOWN_SIZE_KEY.get(CATEGORIES[p.category].size_system, ""))
+            return advise(p.category, p.brand.name, self.chart(s, p), stated | (measurements or {}),
+                          str(customer.fit_preference), self._returns_in_brand(s, customer_id, p),
+                          self._review_fit(s, p), usual)
+
+    def for_measurements(self, product: str | int, measurements: dict[str, Measurement],
+                         fit_preference: str = "regular") -> SizeAdvice:
+        with self.store.session() as s:
+            p = self._product(s, product)
+            return advise(p.category, p.brand.name, self.chart(s, p), measurements, fit_preference, [],
+                          self._review_fit(s, p))
