@@ -95,12 +95,14 @@ class Matrix:
 
     def history(self, events: list[tuple[int, str]]) -> sp.csr_matrix:
         """A 1 x products row from (product id, kind) events: how a customer is scored, trained on or not."""
-        row = np.zeros(len(self.product_ids), np.float32)
-        for product_id, kind in events:
-            col = self.col_of.get(int(product_id))
-            if col is not None:
-                row[col] += WEIGHTS[kind]
-        return sp.csr_matrix(np.maximum(row, 0))
+        pairs = [(self.col_of[p], WEIGHTS[kind]) for p, kind in events if p in self.col_of]
+        if not pairs:
+            return sp.csr_matrix((1, len(self.product_ids)), dtype=np.float32)
+        cols, weights = np.array(pairs).T
+        summed = np.bincount(cols.astype(np.int64), weights=weights)
+        nonzero = np.flatnonzero(summed > 0)
+        return sp.csr_matrix((summed[nonzero].astype(np.float32), (np.zeros(len(nonzero), np.int64), nonzero)),
+                             shape=(1, len(self.product_ids)))
 
 
 def _recency(data: Interactions, col_of: dict[int, int], n: int) -> np.ndarray:

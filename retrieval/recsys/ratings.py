@@ -2,7 +2,8 @@
 
 - `GlobalMean`: every prediction is the mean star: the floor to beat.
 - `KNNWithMeans`: item-based; the item's mean plus the similarity-weighted, mean-centred
-  stars the customer gave its k nearest items (cosine on centred stars, shrunk).
+  stars the customer gave its k nearest items (cosine on centred stars, shrunk). Item means
+  are shrunk toward the global mean (n / (n + 5)): most products have one or two reviews.
 - `BiasedMF`: global mean + customer bias + product bias + a factor dot product, by SGD
   (Funk SVD with biases), the usual strong baseline for stars.
 """
@@ -52,13 +53,17 @@ class GlobalMean:
 class KNNWithMeans:
     name = "KNN with means (item)"
 
-    def __init__(self, k: int = 20, shrink: float = 5.0) -> None:
+    def __init__(self, k: int = 20, shrink: float = 5.0, mean_shrink: float = 5.0) -> None:
         self.k = k
         self.shrink = shrink
+        self.mean_shrink = mean_shrink
 
     def fit(self, r: Ratings) -> None:
         self.mean = float(r.stars.mean())
-        self.item_mean = {int(p): float(r.stars[r.products == p].mean()) for p in np.unique(r.products)}
+        self.item_mean = {}
+        for p in np.unique(r.products):
+            stars = r.stars[r.products == p]
+            self.item_mean[int(p)] = self.mean + float((stars - self.mean).sum()) / (len(stars) + self.mean_shrink)
         self.by_customer: dict[int, list[tuple[int, float]]] = {}
         self.by_item: dict[int, dict[int, float]] = {}
         for c, p, s in zip(r.customers, r.products, r.stars):

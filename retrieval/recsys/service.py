@@ -47,6 +47,15 @@ def make_model(name: str, content: np.ndarray | None = None):  # noqa: ANN201
     return factories[name]()
 
 
+def _best_first(scores: np.ndarray, head: int = 256):  # noqa: ANN202 (an iterator of column indices)
+    """Columns by falling score: the head sorted first, the rest only if the rules reject that many."""
+    head = min(head, len(scores))
+    top = np.argpartition(-scores, head - 1)[:head] if head else np.zeros(0, np.int64)
+    yield from top[np.argsort(-scores[top])]
+    rest = np.setdiff1d(np.arange(len(scores)), top)
+    yield from rest[np.argsort(-scores[rest])]
+
+
 @dataclass
 class Recommendation:
     product: ProductRow
@@ -117,14 +126,17 @@ class RecommendationService:
     # ------------------------------------------------------------ recommending
 
     def customer(self, store: Store, customer_id: int) -> Customer:
-        with store.session() as s:
-            row = s.get(m.Customer, customer_id)
-            events = s.execute(select(m.Interaction.product_id, m.Interaction.kind)
-                               .where(m.Interaction.customer_id == customer_id)
-                               .order_by(m.Interaction.created_at)).all()
+        """Sizes, gender and every interaction, in two plain queries (this runs on every request)."""
+        with store.engine.connect() as conn:
+            row = conn.execute(select(m.Customer.known_sizes, m.Customer.gender)
+                               .where(m.Customer.id == customer_id)).first()
+            events = conn.execute(select(m.Interaction.product_id, m.Interaction.kind)
+                                  .where(m.Interaction.customer_id == customer_id)
+                                  .order_by(m.Interaction.created_at)).all()
         if row is None:
             return Customer(customer_id, False, {}, "unisex", [])
-        return Customer(customer_id, True, dict(row.known_sizes or {}), row.gender, [(p, str(k)) for p, k in events])
+        return Customer(customer_id, True, dict(row.known_sizes or {}), str(row.gender),
+                        [(p, str(k)) for p, k in events])
 
     def recommend(self, store: Store, customer_id: int, k: int = 12, filters: Filters | None = None,
                   session_events: list[tuple[int, str]] | None = None) -> RecommendResponse:
@@ -152,11 +164,12 @@ class RecommendationService:
     def _apply_rules(self, scores: np.ndarray, who: Customer, events: list[tuple[int, str]], filters: Filters,
                      k: int) -> list[int]:
         bought = {p for p, kind in events if kind == "purchase"}
+        check_filters = not filters.is_empty()
         per_category: dict[str, int] = {}
-        chosen = []
-        for col in np.argsort(-scores):
+        chosen: list[int] = []
+        for col in _best_first(scores):
             p = self.table.by_id.get(int(self.matrix.product_ids[col]))
-            if p is None or p.id in bought or filters.violations(p) or not self._fits(p, who):
+            if p is None or p.id in bought or (check_filters and filters.violations(p)) or not self._fits(p, who):
                 continue
             if who.known and who.gender in ("women", "men") and p.gender not in (who.gender, "unisex"):
                 continue
