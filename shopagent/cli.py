@@ -446,11 +446,16 @@ def size(
     hip: Annotated[Optional[float], typer.Option(help="Hips in cm.")] = None,
     foot: Annotated[Optional[float], typer.Option(help="Foot length in cm (heel to longest toe).")] = None,
     fit: Annotated[str, typer.Option(help="slim, regular or relaxed (without --customer).")] = "regular",
+    photo: Annotated[Optional[Path], typer.Option(help="A full-body photo, to estimate chest, waist and hips.")]
+    = None,
+    height: Annotated[Optional[float], typer.Option(help="Your height in cm (needed with --photo).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """Which size to take in this product: from a customer's record, or from measurements you give."""
+    """Which size to take in this product: from a customer's record, from measurements, or from a photo."""
     import json
 
+    from index.images import ImageError, open_image
+    from tryon.body import PhotoError, analyze
     from tryon.size_advisor import SizeAdvisor, UnknownCustomer, UnknownProduct
     from tryon.sizing import Measurement
 
@@ -461,8 +466,16 @@ def size(
     for name, value in given.items():
         if not 10 <= value.value <= 250:
             raise fail(f"--{name} {value.value:g} is not a body measurement in cm.")
+    if photo is not None:
+        if height is None:
+            raise fail("--photo needs --height (in cm) to turn the photo's proportions into centimetres.")
+        try:
+            given = analyze(open_image(photo)).estimate(height) | given
+        except (ImageError, PhotoError, ValueError) as exc:
+            raise fail(str(exc)) from None
     if customer is None and not given:
-        raise fail("give --customer ID, or your measurements (--chest, --waist, --hip, --foot in cm).")
+        raise fail("give --customer ID, your measurements (--chest, --waist, --hip, --foot in cm), "
+                   "or --photo with --height.")
     advisor = SizeAdvisor(open_store(load_settings()))
     key = int(product) if product.isdigit() else product
     try:
@@ -482,6 +495,36 @@ def size(
             console.print(f"  [dim]{note}[/]", highlight=False)
     if advice.refused:
         raise typer.Exit(code=3)
+
+
+@app.command()
+def body(
+    photo: Annotated[Path, typer.Argument(help="A photo of one person standing, facing the camera.")],
+    height: Annotated[Optional[float], typer.Option(help="Your height in cm: turns proportions into cm.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Body features from a photo: framing, pose quality, proportions; with --height, chest/waist/hips in cm."""
+    import json
+
+    from index.images import ImageError, open_image
+    from tryon.body import PhotoError, analyze
+
+    try:
+        features = analyze(open_image(photo))
+        estimate = features.estimate(height) if height else {}
+    except (ImageError, PhotoError, ValueError) as exc:
+        raise fail(str(exc)) from None
+    result = features.as_dict() | {"estimate_cm": {k: {"value": v.value, "sd": v.sd} for k, v in estimate.items()}}
+    if as_json:
+        console.print_json(json.dumps(result))
+        return
+    console.print(f"{features.framing}, {'frontal' if features.frontal else 'not frontal'}, arms "
+                  f"{'away from' if features.arms_away else 'against'} the body", highlight=False)
+    console.print("proportions (width / body height): " + ", ".join(f"{k} {v:.3f}"
+                                                                   for k, v in features.proportions.items()))
+    for name, m in estimate.items():
+        if name != "height":
+            console.print(f"{name}: {m.value:.0f} cm (± {m.sd:.0f})", highlight=False)
 
 
 @bench_app.command("sizing")

@@ -1,0 +1,66 @@
+"""Body features: the real-photo path (scikit-image's astronaut), bad photos, and the measurement model."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image
+from skimage import data
+from typer.testing import CliRunner
+
+from index.images import ImageError, open_image
+from shopagent.cli import app
+from tryon.body import BodyFeatures, PhotoError, analyze, ellipse_perimeter, width_from_circumference
+
+runner = CliRunner()
+
+
+def test_real_photo_cropped_above_the_hips_is_refused_with_advice() -> None:
+    with pytest.raises(PhotoError, match="cropped above the hips.*head to feet is best"):
+        analyze(Image.fromarray(data.astronaut()))
+
+
+def test_no_person() -> None:
+    with pytest.raises(PhotoError, match="could not find a person"):
+        analyze(Image.new("RGB", (600, 800), (200, 190, 180)))
+
+
+def test_several_people() -> None:
+    one = Image.fromarray(data.astronaut())
+    two = Image.new("RGB", (1024, 512))
+    two.paste(one, (0, 0))
+    two.paste(one, (512, 0))
+    with pytest.raises(PhotoError, match="several people|faces"):
+        analyze(two)
+
+
+def test_files_that_are_not_usable_images(tmp_path) -> None:  # noqa: ANN001
+    (tmp_path / "note.jpg").write_text("not an image")
+    with pytest.raises(ImageError, match="not an image"):
+        open_image(tmp_path / "note.jpg")
+    Image.new("RGB", (40, 40)).save(tmp_path / "tiny.png")
+    with pytest.raises(ImageError, match="at least 64"):
+        open_image(tmp_path / "tiny.png")
+
+
+def test_the_measurement_model_round_trips() -> None:
+    assert ellipse_perimeter(30, 30) == pytest.approx(np.pi * 30)
+    width = width_from_circumference(92.0, 0.72)
+    assert ellipse_perimeter(width, 0.72 * width) == pytest.approx(92.0)
+    cm_per_px = 170 / 1000
+    widths = {"chest": width_from_circumference(96, 0.72) / cm_per_px,
+              "waist": width_from_circumference(80, 0.78) / cm_per_px,
+              "hip": width_from_circumference(100, 0.76) / cm_per_px}
+    features = BodyFeatures(np.zeros((33, 4)), np.zeros((2, 2), bool), (800, 1000), "full body", True, True,
+                            widths, 1000.0, {})
+    estimate = features.estimate(170)
+    assert estimate["chest"].value == pytest.approx(96, abs=0.1) and estimate["chest"].sd == pytest.approx(4.8)
+    assert estimate["waist"].value == pytest.approx(80, abs=0.1) and estimate["hip"].source == "photo"
+    with pytest.raises(ValueError, match="not an adult"):
+        features.estimate(17)
+
+
+def test_cli_body_refuses_clearly(tmp_path) -> None:  # noqa: ANN001
+    Image.fromarray(data.astronaut()).save(tmp_path / "astronaut.png")
+    result = runner.invoke(app, ["body", str(tmp_path / "astronaut.png"), "--height", "165"], env={"COLUMNS": "200"})
+    assert result.exit_code == 1 and "cropped above the hips" in result.output and "Traceback" not in result.output
