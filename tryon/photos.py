@@ -1,0 +1,97 @@
+"""Shoppers' photos are personal data: stored stripped, kept for the retention period, then gone.
+
+- Stored re-encoded from pixels (orientation applied first), so no EXIF survives: no GPS, no
+  camera serial, no original timestamp. The file is named by its content hash, in
+  `data_dir/photos/`, and nowhere else.
+- Each photo has a row with its expiry (`photo_retention_days` after upload). `purge()`
+  deletes expired photos (and files no row knows); `forget_customer()` deletes everything a
+  customer uploaded, on request. With a retention of 0 days nothing is kept: the caller uses
+  the image in memory and `save` stores nothing.
+- Paths and pixels are never logged; callers refer to a photo by its id.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from PIL import Image
+from sqlalchemy import delete, select
+
+from index import models as m
+from index.images import open_image
+from index.store import Store
+
+PHOTO_DIR = "photos"
+
+
+@dataclass
+class StoredPhoto:
+    id: str
+    image: Image.Image
+    kept_until: datetime | None  # None: not kept (retention 0)
+
+
+class PhotoStore:
+    def __init__(self, store: Store, data_dir: Path, retention_days: int) -> None:
+        self.store = store
+        self.folder = data_dir / PHOTO_DIR
+        self.data_dir = data_dir
+        self.retention_days = retention_days
+
+    def save(self, source: str | Path | bytes, customer_id: int | None = None,
+             now: datetime | None = None) -> StoredPhoto:
+        """Decode (checked, upright), strip, and keep for the retention period."""
+        image = open_image(source)
+        clean = io.BytesIO()
+        image.save(clean, format="JPEG", quality=92)  # pixels only: no EXIF, ICC or comments are written
+        data = clean.getvalue()
+        photo_id = hashlib.sha256(data).hexdigest()[:32]
+        if self.retention_days == 0:
+            return StoredPhoto(photo_id, image, None)
+        now = now or datetime.now(timezone.utc)
+        expires = now + timedelta(days=self.retention_days)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        path = self.folder / f"{photo_id}.jpg"
+        path.write_bytes(data)
+        with self.store.session() as s:
+            row = s.get(m.PhotoUpload, photo_id)
+            if row is None:
+                s.add(m.PhotoUpload(id=photo_id, customer_id=customer_id, path=f"{PHOTO_DIR}/{path.name}",
+                                    created_at=now, expires_at=expires))
+            else:
+                row.expires_at = max(_aware(row.expires_at), expires)
+        return StoredPhoto(photo_id, Image.open(io.BytesIO(data)), expires)
+
+    def purge(self, now: datetime | None = None) -> int:
+        """Delete expired photos and stray files; returns how many files went."""
+        now = now or datetime.now(timezone.utc)
+        with self.store.session() as s:
+            expired = s.scalars(select(m.PhotoUpload).where(m.PhotoUpload.expires_at <= now)).all()
+            gone = self._delete(s, expired)
+            known = {Path(p).name for p in s.scalars(select(m.PhotoUpload.path))}
+        for stray in self.folder.glob("*") if self.folder.is_dir() else []:
+            if stray.name not in known:
+                stray.unlink(missing_ok=True)
+                gone += 1
+        return gone
+
+    def forget_customer(self, customer_id: int) -> int:
+        """Delete every photo a customer uploaded (their request, or their account's deletion)."""
+        with self.store.session() as s:
+            rows = s.scalars(select(m.PhotoUpload).where(m.PhotoUpload.customer_id == customer_id)).all()
+            return self._delete(s, rows)
+
+    def _delete(self, s, rows: list[m.PhotoUpload]) -> int:  # noqa: ANN001
+        for row in rows:
+            (self.data_dir / row.path).unlink(missing_ok=True)
+        if rows:
+            s.execute(delete(m.PhotoUpload).where(m.PhotoUpload.id.in_([r.id for r in rows])))
+        return len(rows)
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
