@@ -64,3 +64,33 @@ def test_cli_body_refuses_clearly(tmp_path) -> None:  # noqa: ANN001
     Image.fromarray(data.astronaut()).save(tmp_path / "astronaut.png")
     result = runner.invoke(app, ["body", str(tmp_path / "astronaut.png"), "--height", "165"], env={"COLUMNS": "200"})
     assert result.exit_code == 1 and "cropped above the hips" in result.output and "Traceback" not in result.output
+
+
+def _landmarks(left_shoulder_x: float, knee_y: float) -> np.ndarray:
+    """A standing (or seated) skeleton in pixels: shoulders at y=300, hips at y=600."""
+    from tryon.body import L_HIP, L_KNEE, L_SHOULDER, R_HIP, R_KNEE, R_SHOULDER
+
+    lm = np.zeros((33, 4))
+    lm[:, 3] = 1.0
+    lm[L_SHOULDER, :2], lm[R_SHOULDER, :2] = (left_shoulder_x, 300), (800 - left_shoulder_x, 300)
+    lm[L_HIP, :2], lm[R_HIP, :2] = (470, 600), (330, 600)
+    lm[L_KNEE, :2], lm[R_KNEE, :2] = (460, knee_y), (340, knee_y)
+    return lm
+
+
+def test_back_view_and_side_view_rules() -> None:
+    from tryon.body import _check_view
+
+    assert _check_view(_landmarks(550, 850), n_faces=1) is True
+    with pytest.raises(PhotoError, match="from the back"):
+        _check_view(_landmarks(250, 850), n_faces=0)  # left shoulder on the image's left, no face
+    with pytest.raises(PhotoError, match="turned to the side"):
+        _check_view(_landmarks(450, 850), n_faces=1)  # shoulders 100 px apart over a 300 px torso
+
+
+def test_seated_rule() -> None:
+    from tryon.body import _check_standing
+
+    _check_standing(_landmarks(550, 850))
+    with pytest.raises(PhotoError, match="sitting"):
+        _check_standing(_landmarks(550, 640))  # knees about as high as the hips
