@@ -24,7 +24,6 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageEnhance
 
-from index.images import open_image
 from index.products import Filters, ProductRow
 from index.vector_index import VectorIndex
 from retrieval.metrics import capped_recall_at_k, reciprocal_rank

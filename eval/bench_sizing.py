@@ -97,10 +97,10 @@ def estimator_rows(n: int = 600, seed: int = 0) -> dict[str, dict[str, float]]:
                 height_px = torso_px / TORSO_SHARE_OF_HEIGHT
             features = BodyFeatures(np.zeros((33, 4)), np.zeros((1, 1), bool), (0, 0), framing, True, True, widths,
                                     height_px, {})
-            for name, m in features.estimate(body["height"]).items():
+            for name, estimate in features.estimate(body["height"]).items():
                 if name in errors:
-                    errors[name].append(abs(m.value - body[name]))
-                    inside[name].append(abs(m.value - body[name]) <= m.sd)
+                    errors[name].append(abs(estimate.value - body[name]))
+                    inside[name].append(abs(estimate.value - body[name]) <= estimate.sd)
         out[framing] = {f"{k} MAE cm": float(np.mean(v)) for k, v in errors.items()} | \
             {f"{k} within band": float(np.mean(v)) for k, v in inside.items()}
     return out

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from index.products import Filters
-from index.vocab import CATEGORIES, COLOURS, PATTERNS, SIZE_LABELS
+from index.vocab import CATEGORIES, COLOURS, SIZE_LABELS
 
 CATEGORY_WORDS = {
     "t-shirt": ["t-shirt", "t shirt", "tshirt", "tee", "tank top", "top"],
