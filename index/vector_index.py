@@ -53,10 +53,11 @@ class Manifest:
 
 
 def _new_faiss_index(dim: int, factory: str) -> faiss.Index:
-    """IVF indexes keep ids themselves (and renumber nothing on removal); others get an id map."""
+    """A bare IVF index keeps ids itself (and renumbers nothing on removal); others, refined IVF
+    included, get an id map."""
     try:
         inner = faiss.index_factory(dim, factory, faiss.METRIC_INNER_PRODUCT)
-        return inner if faiss.try_extract_index_ivf(inner) is not None else faiss.IndexIDMap2(inner)
+        return inner if isinstance(faiss.downcast_index(inner), faiss.IndexIVF) else faiss.IndexIDMap2(inner)
     except RuntimeError as exc:
         raise VectorIndexError(f"index_factory {factory!r} is not a FAISS factory string ({exc}). "
                                "Try Flat, HNSW32 or IVF1024,PQ32.") from None

@@ -18,7 +18,7 @@ def _unit(n: int, seed: int = 0) -> np.ndarray:
     return x / np.linalg.norm(x, axis=1, keepdims=True)
 
 
-@pytest.mark.parametrize("factory", ["Flat", "HNSW32", "IVF8,Flat"])
+@pytest.mark.parametrize("factory", ["Flat", "HNSW32", "IVF8,Flat", "IVF8,PQ4,RFlat"])
 def test_add_search_remove_keep_ids_right(factory: str) -> None:
     x = _unit(600)
     index = VectorIndex(DIM, factory, "nprobe=8" if factory.startswith("IVF") else "")
