@@ -139,7 +139,7 @@ def quality_rows(service: SearchService, load: Callable[[ProductRow], Image.Imag
                  seed: int = 0, progress: Callable[[str], None] = lambda s: None) -> list[Row]:
     rng = np.random.default_rng(seed)
     rows = service.table.rows
-    target = "recall@10 >= 0.9"
+    target = "recall@10 >= 0.9"  # the issue's target is on attribute (text) queries
     out = []
 
     progress("text queries")
@@ -158,8 +158,7 @@ def quality_rows(service: SearchService, load: Callable[[ProductRow], Image.Imag
     recall, _ = _score(found, images)
     _, mrr_exact = _score(found, images, exact=True)
     top1 = float(np.mean([bool(r) and r[0] == q.exact for r, q in zip(found, images)]))
-    out += [Row("image (altered shot)", f"recall@10, same-attribute siblings ({len(images)} queries)", recall,
-                target, recall >= 0.9),
+    out += [Row("image (altered shot)", f"recall@10, same-attribute siblings ({len(images)} queries)", recall),
             Row("image (altered shot)", "MRR of the product itself", mrr_exact),
             Row("image (altered shot)", "product itself ranked first", top1)]
 
@@ -167,7 +166,7 @@ def quality_rows(service: SearchService, load: Callable[[ProductRow], Image.Imag
     composed = composed_queries(rows, load, n, rng)
     found = [[h.product.id for h in service.search(q.text, image=q.image, k=10).hits] for q in composed]
     recall, mrr = _score(found, composed)
-    out += [Row("composed (photo + change)", f"recall@10 ({len(composed)} queries)", recall, target, recall >= 0.9),
+    out += [Row("composed (photo + change)", f"recall@10 ({len(composed)} queries)", recall),
             Row("composed (photo + change)", "MRR", mrr)]
     return out
 
@@ -203,7 +202,8 @@ def clustered_vectors(n: int, dim: int, rng: np.random.Generator, clusters: int 
 def default_factories(n: int) -> list[tuple[str, str]]:
     """(factory, search params) worth timing at n vectors."""
     nlist = int(4 * np.sqrt(n)) // 64 * 64 or 64
-    return [("Flat", ""), ("HNSW32", "efSearch=64"), (f"IVF{nlist},PQ64", "nprobe=16")]
+    return [("Flat", ""), ("HNSW32", "efSearch=64"), (f"IVF{nlist},PQ64", "nprobe=16"),
+            (f"IVF{nlist},PQ64,RFlat", "nprobe=16,k_factor_rf=8")]
 
 
 def speed_rows(sizes: list[int], dim: int = 512, n_queries: int = 200, seed: int = 0,
