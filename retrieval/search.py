@@ -14,6 +14,7 @@ Either way every result passes every filter: the filters decide membership, vect
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -22,7 +23,7 @@ from PIL import Image
 from index.products import Filters, ProductRow, ProductTable
 from index.store import Store
 from index.vector_index import VectorIndex
-from index.vocab import CATEGORIES, COLOURS, PATTERNS
+from index.vocab import CATEGORIES, COLOURS, PATTERNS, SIZE_LABELS
 from retrieval.attributes import AttributeModel, GarmentAttributes, attribute_weights_path
 from retrieval.embedders import Embedder, load_embedder, normalise
 from retrieval.indexer import index_folder
@@ -135,12 +136,13 @@ class SearchService:
         for name, values in known.items():
             for value in getattr(filters, name) | getattr(filters, f"exclude_{name}"):
                 if value not in values:
-                    import difflib
-
                     close = difflib.get_close_matches(value, sorted(values), n=3)
                     hint = f" Did you mean {', '.join(close)}?" if close else ""
                     raise UnknownFilterValue(f"unknown {name[:-1] if name != 'categories' else 'category'} "
                                              f"{value!r}.{hint} Known: {', '.join(sorted(values))}.")
+        sizes = {label for labels in SIZE_LABELS.values() for label in labels}
+        if filters.size is not None and filters.size not in sizes:
+            raise UnknownFilterValue(f"unknown size {filters.size!r}. Sizes are XS-XXL, W26-W38 and EU 36-46.")
 
     # ------------------------------------------------------------ images
 

@@ -100,6 +100,8 @@ def test_errors_a_shopper_can_cause(service: SearchService) -> None:
         service.search("   ")
     with pytest.raises(UnknownFilterValue, match="Did you mean navy"):
         service.search("shirt", filters=Filters(colours={"nvy"}))
+    with pytest.raises(UnknownFilterValue, match="unknown size 'XM'"):
+        service.search("shirt", filters=Filters(size="XM"))
     with pytest.raises(QueryError, match="photo"):
         service.search("longer")
     response = service.search("red dress under 1")
