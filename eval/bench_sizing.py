@@ -21,7 +21,7 @@ from index.demo import TRUTH_FILE
 from index.store import Store
 from index.vocab import CATEGORIES, KNOWN_SIZE_KEY
 from tryon.size_advisor import SizeAdvisor
-from tryon.sizing import EASE_CM, _label_for
+from tryon.sizing import EASE_CM, label_for
 
 
 def sizing_rows(store: Store, data_dir: Path, pairs: int = 3000, seed: int = 0) -> dict[str, float]:
@@ -45,7 +45,7 @@ def sizing_rows(store: Store, data_dir: Path, pairs: int = 3000, seed: int = 0) 
         pid, brand_id, category = items[int(rng.integers(len(items)))]
         chart = charts[(brand_id, category)]
         key = CATEGORIES[category].fit_measures[0]
-        right = _label_for(chart, key, bodies[cid]["body"][key] + EASE_CM[pref])
+        right = label_for(chart, key, bodies[cid]["body"][key] + EASE_CM[pref])
         start = time.perf_counter()
         advice = advisor.for_customer(pid, cid)
         times.append(time.perf_counter() - start)

@@ -152,7 +152,11 @@ class SearchService:
     def _composed(self, image: Image.Image, attrs: GarmentAttributes | None, parsed: ParsedQuery | None,
                   wanted: Filters) -> tuple[np.ndarray, Filters, list[str]]:
         """The query vector and filters for 'this image', or 'this image, changed like so'."""
-        image_vector = self.embedder.encode_images([image])[0]
+        encode_attributes = getattr(self.embedder, "encode_attributes", None)
+        if attrs is not None and encode_attributes is not None:  # builtin: reuse the recognition just done
+            image_vector = encode_attributes([attrs])[0]
+        else:
+            image_vector = self.embedder.encode_images([image])[0]
         notes = []
         if attrs is None:
             return image_vector, wanted, notes
@@ -187,7 +191,7 @@ class SearchService:
             keep = ids[0] >= 0
             return ids[0][keep], scores[0][keep], f"ANN over all {len(self.index)}", len(self.index)
         candidates = self.table.matching_ids(wanted)
-        candidates = np.array([i for i in candidates if i in self.index], np.int64)
+        candidates = candidates[np.isin(candidates, self.index.ids)]
         if len(candidates) <= EXACT_LIMIT or len(candidates) < EXACT_SHARE * len(self.index):
             scores = self.index.exact_scores(query, candidates) if len(candidates) else np.zeros(0, np.float32)
             order = np.argsort(-scores)[:pool]

@@ -87,7 +87,7 @@ def _in_range(value: float, sd: float, lo: float, hi: float) -> float:
     return _phi((hi - value) / sd) - _phi((lo - value) / sd)
 
 
-def _label_for(chart: list[ChartRow], measure: str, value: float) -> ChartRow:
+def label_for(chart: list[ChartRow], measure: str, value: float) -> ChartRow:
     """The row whose range holds value, or the nearest one."""
     def distance(row: ChartRow) -> float:
         lo, hi = row.ranges[measure]
@@ -153,13 +153,13 @@ def advise(category: str, brand: str, chart: list[ChartRow], measurements: dict[
             f"your {need} in cm, or a full-body photo with your height"
         return SizeAdvice(None, 0.0, f"to size a {category} I need {how}.")
     body = measurements[key]
-    plain = _label_for(chart, key, body.value)
+    plain = label_for(chart, key, body.value)
     shift, notes = adjustments(fit_preference, unexplained(returns_in_brand or [], chart, plain.position))
     verdict = review_verdict(review_fit or {})[1]
     if verdict:
         notes.append(f"{verdict}; the chart already holds the brand's sizing")
     value = body.value + shift
-    row = _label_for(chart, key, value)
+    row = label_for(chart, key, value)
     lo, hi = row.ranges[key]
     if value < chart[0].ranges[key][0] - OUTSIDE_CM or value >= chart[-1].ranges[key][1] + OUTSIDE_CM:
         end = "smallest" if value < lo else "largest"
@@ -219,7 +219,7 @@ def _other_measures(advice: SizeAdvice, chart: list[ChartRow], row: ChartRow, me
     for measure in measures:
         if measure not in measurements or measure not in row.ranges:
             continue
-        needed = _label_for(chart, measure, measurements[measure].value + shift)
+        needed = label_for(chart, measure, measurements[measure].value + shift)
         if needed.position > row.position:
             advice.alternative = needed.size_label
             advice.alternative_reason = (f"{row.size_label} may be tight at the {MEASURE_WORDS[measure]}: "
