@@ -247,6 +247,7 @@ class Message(Base):
     role: Mapped[str] = mapped_column(String(16))
     content: Mapped[str] = mapped_column(Text, default="")
     photo_ids: Mapped[list[str]] = mapped_column(default=list, doc="PhotoUpload ids; never the photos themselves.")
+    meta: Mapped[dict[str, Any]] = mapped_column(default=dict, doc="Planner, timings and notes of the turn.")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     conversation: Mapped[Conversation] = relationship(back_populates="messages")
     tool_calls: Mapped[list[ToolCall]] = relationship(
@@ -265,6 +266,19 @@ class ToolCall(Base):
     duration_ms: Mapped[float] = mapped_column(default=0.0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     message: Mapped[Message] = relationship(back_populates="tool_calls")
+
+
+class CartItem(Base):
+    """A line in a shopper's cart: a customer's when known, else the conversation's."""
+
+    __tablename__ = "cart_items"
+    __table_args__ = (UniqueConstraint("owner", "product_id", "size_label"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner: Mapped[str] = mapped_column(String(80), index=True, doc='"customer:12" or "session:KEY".')
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"))
+    size_label: Mapped[str] = mapped_column(String(16))
+    quantity: Mapped[int] = mapped_column(default=1)
+    added_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class PhotoUpload(Base):

@@ -68,6 +68,9 @@ class Settings(BaseSettings):
     demo_products: int = Field(2000, ge=10, description="Products in the demo catalog.")
     demo_customers: int = Field(1000, ge=10, description="Customers in the demo catalog.")
 
+    # shop policy
+    return_window_days: int = Field(30, ge=0, description="Days after delivery a return can be started.")
+
     # planner
     planner_backend: Literal["auto", "transformers", "openai", "rules"] = Field(
         "auto", description="auto picks the VLM when its weights are present, else the rules planner."
@@ -76,6 +79,9 @@ class Settings(BaseSettings):
     openai_base_url: str = Field("http://127.0.0.1:8000/v1", description="OpenAI-compatible server (vLLM, llama.cpp, Ollama).")
     openai_model: str = Field("", description="Model name on the OpenAI-compatible server.")
     openai_api_key: SecretStr = Field(SecretStr(""), description="Key for the OpenAI-compatible server.")
+    agent_max_steps: int = Field(6, ge=1, description="Tool-calling rounds the planner gets per turn.")
+    agent_tool_timeout_s: float = Field(30.0, gt=0, description="Seconds a tool may run before it is cut off.")
+    agent_max_new_tokens: int = Field(512, ge=16, description="Tokens a model planner may write per step.")
 
     # retrieval
     embedder: Literal["auto", "open_clip", "builtin"] = Field(

@@ -40,6 +40,11 @@ class SizeAdvisor:
                           if getattr(r, f"{k}_min") is not None and getattr(r, f"{k}_max") is not None})
                 for r in rows]
 
+    def chart_for(self, product: str | int) -> list[ChartRow]:
+        """The brand's chart for the product's category, smallest size first."""
+        with self.store.session() as s:
+            return self.chart(s, self._product(s, product))
+
     def _review_fit(self, s, product: m.Product) -> dict[str, int]:  # noqa: ANN001
         rows = s.execute(select(m.Review.fit_feedback, func.count()).where(m.Review.product_id == product.id,
                                                                           m.Review.fit_feedback.is_not(None))

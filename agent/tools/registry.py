@@ -1,0 +1,134 @@
+"""The one tool registry: a tool's signature and Google docstring are its JSON schema.
+
+`@tool` reads the schema with transformers' `get_json_schema` (the same reader chat templates
+use), so the function is the only place a tool is described. `run_tool` validates the
+arguments against the signature (pydantic, so "3" becomes 3 and a missing argument is named),
+runs the tool under a timeout, and turns every failure into a structured error the planner
+can read and act on.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import ValidationError, validate_call
+from transformers.utils import get_json_schema
+
+from agent.tools.context import ToolContext, using
+
+log = logging.getLogger(__name__)
+
+SHOPPER = "shopper"
+STAFF = "staff"
+PERSONAS = (SHOPPER, STAFF)
+_pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="tool")
+
+
+@dataclass(frozen=True)
+class Tool:
+    name: str
+    fn: Callable[..., dict]
+    schema: dict
+    personas: frozenset[str]
+    consent: re.Pattern | None  # side effects run only when the user's own words this turn match
+
+
+REGISTRY: dict[str, Tool] = {}
+
+
+def tool(personas: tuple[str, ...] = PERSONAS, consent: str | None = None) -> Callable:
+    """Register a function as a tool. consent: a regex the user's message must match for the tool to run."""
+    def register(fn: Callable[..., dict]) -> Callable[..., dict]:
+        schema = get_json_schema(fn)
+        schema["function"].pop("return", None)
+        REGISTRY[fn.__name__] = Tool(fn.__name__, validate_call(fn), schema, frozenset(personas),
+                                     re.compile(consent, re.I) if consent else None)
+        return fn
+    return register
+
+
+def tools_for(persona: str) -> list[Tool]:
+    if persona not in PERSONAS:
+        raise ValueError(f"unknown persona {persona!r}; one of {', '.join(PERSONAS)}")
+    return [t for t in REGISTRY.values() if persona in t.personas]
+
+
+def schemas_for(persona: str) -> list[dict]:
+    return [t.schema for t in tools_for(persona)]
+
+
+@dataclass
+class ToolOutcome:
+    name: str
+    arguments: dict[str, Any]
+    result: dict | None = None
+    error: dict | None = None  # {"type": ..., "message": ...}
+    duration_ms: float = 0.0
+    call_id: str = ""
+    meta: dict = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    def for_planner(self) -> dict:
+        return {"error": self.error} if self.error else self.result or {}
+
+
+def _fail(kind: str, message: str) -> dict:
+    return {"type": kind, "message": message}
+
+
+def _validation_message(exc: ValidationError) -> str:
+    parts = []
+    for e in exc.errors():
+        where = ".".join(str(x) for x in e["loc"]) or "arguments"
+        parts.append(f"{where}: {e['msg']}")
+    return "; ".join(parts)
+
+
+def run_tool(name: str, arguments: dict[str, Any], ctx: ToolContext, timeout_s: float = 30.0) -> ToolOutcome:
+    """Run one call for ctx's persona; never raises for anything the planner or user could cause."""
+    outcome = ToolOutcome(name, dict(arguments or {}))
+    start = time.perf_counter()
+    tool_ = REGISTRY.get(name)
+    if tool_ is None or ctx.persona not in tool_.personas:
+        names = ", ".join(t.name for t in tools_for(ctx.persona))
+        outcome.error = _fail("unknown_tool", f"there is no tool {name!r} here; the tools are: {names}.")
+        return outcome
+    if tool_.consent is not None and not tool_.consent.search(ctx.user_text):
+        outcome.error = _fail("needs_consent", f"{name} changes the shopper's records; it runs only when the "
+                                               "shopper asks for it in their own words. Ask them first.")
+        return outcome
+    if not isinstance(arguments, dict):
+        outcome.error = _fail("bad_arguments", "arguments must be a JSON object.")
+        return outcome
+
+    def work() -> dict:
+        with using(ctx):
+            return tool_.fn(**arguments)
+
+    future = _pool.submit(work)
+    try:
+        outcome.result = future.result(timeout=timeout_s)
+    except FutureTimeout:
+        outcome.error = _fail("timeout", f"{name} took longer than {timeout_s:g} s and was abandoned; try again "
+                                         "with a narrower request.")
+    except ValidationError as exc:
+        outcome.error = _fail("bad_arguments", _validation_message(exc))
+    except TypeError as exc:  # unexpected keyword arguments and the like
+        outcome.error = _fail("bad_arguments", str(exc).replace("work()", name))
+    except (ValueError, LookupError, FileNotFoundError) as exc:
+        outcome.error = _fail(type(exc).__name__, str(exc))
+    except Exception:  # a bug: logged in full, the planner gets a short line
+        log.exception("tool %s failed", name)
+        outcome.error = _fail("internal", f"{name} failed unexpectedly; the error is in the server log.")
+    outcome.duration_ms = (time.perf_counter() - start) * 1000
+    return outcome
