@@ -102,12 +102,14 @@ class Filters:
         return self == Filters()
 
     def merge(self, other: Filters) -> Filters:
-        """Both sets of constraints at once (other's scalars win when set)."""
+        """Both sets of constraints at once: the tighter price bound; other's other scalars win when set."""
         merged = Filters()
         for name, value in vars(self).items():
             theirs = getattr(other, name)
             if isinstance(value, set):
                 setattr(merged, name, value | theirs)
+            elif name in ("price_min", "price_max") and value is not None and theirs is not None:
+                setattr(merged, name, max(value, theirs) if name == "price_min" else min(value, theirs))
             else:
                 setattr(merged, name, theirs if theirs not in (None, False) else value)
         return merged
@@ -142,6 +144,7 @@ class ProductTable:
     def __init__(self, rows: list[ProductRow], catalog_version: int = 0) -> None:
         self.rows = rows
         self.by_id = {r.id: r for r in rows}
+        self.id_of_sku = {r.sku: r.id for r in rows}
         self.ids = np.array([r.id for r in rows], np.int64)
         self.prices = np.array([r.price for r in rows], np.float64)
         self.catalog_version = catalog_version

@@ -35,6 +35,8 @@ class Services:
 
     @cached_property
     def table(self) -> ProductTable:
+        if "search" in self.__dict__:  # already in memory
+            return self.search.table
         return ProductTable.from_store(self.store)
 
     @cached_property

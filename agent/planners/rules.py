@@ -1,0 +1,282 @@
+"""The offline planner: intent by sentence similarity, slots by grammar, answers by template.
+
+It needs no language model: MiniLM (shipped in a PyPI package) embeds the shopper's words and
+the intent is the nearest set of exemplars. Slots and references come from `slots`, and the
+answer is a template filled only from tool results, so every product it names was returned by
+a tool. It reads only the user's words to decide on tools, so text inside reviews or product
+descriptions can never make it call one.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+
+import numpy as np
+
+from agent.conversation import Conversation
+from agent.planners import Reply, ToolCallRequest
+from agent.planners import slots as sl
+from agent.planners.answers import compose
+
+INTENTS: dict[str, list[str]] = {
+    "search": ["I'm looking for a navy linen shirt", "show me red dresses under 80", "do you have black jeans",
+               "find me white sneakers", "I need a warm winter coat", "something to wear to a summer wedding",
+               "any striped t-shirts?", "a denim jacket please", "leather ankle boots in size 40"],
+    "refine": ["something cheaper", "anything less expensive", "what about in red", "do you have it in another "
+               "colour", "show me more", "cheaper ones please", "the same but under 40"],
+    "similar": ["like this but in navy", "find something similar to the second one", "more like that one",
+                "do you have anything like this photo", "similar to this but without stripes", "like this but longer"],
+    "details": ["tell me more about the first one", "what is it made of", "what sizes does it come in",
+                "show me the details of the second one", "is it in stock", "what material is that"],
+    "compare": ["compare the first and the third", "which is better, 1 or 2", "what's the difference between them",
+                "compare these two"],
+    "reviews": ["what do people say about it", "are the reviews good", "how does it fit according to reviews",
+                "what do customers think of the second one", "any complaints about it"],
+    "size": ["what size should I take", "which size fits me", "will M fit me", "I'm 178 cm, what size for it",
+             "what size am I in this brand", "should I size up"],
+    "body": ["analyze my photo", "what are my measurements", "measure me from this picture", "what is my body shape"],
+    "recommend": ["what would you recommend for me", "any suggestions for me", "what might I like",
+                  "recommend me something", "what's popular for someone like me"],
+    "add_to_cart": ["add the second one in M to my cart", "I'll take it in L", "buy the first one in size 42",
+                    "put it in my basket", "add it to the cart"],
+    "view_cart": ["what's in my cart", "show my basket", "how much is my cart", "view cart"],
+    "order_status": ["where is my order", "has order 123 shipped", "track my package", "when will my order arrive",
+                     "what's the status of my order"],
+    "start_return": ["I want to return order 123", "it's too small, I want to send it back",
+                     "how do I get a refund for my order", "return the jeans from my last order"],
+    "tryon": ["show it on me", "can I try it on", "how would it look on me", "virtual try on"],
+    "greeting": ["hi", "hello there", "good morning", "hey"],
+    "thanks": ["thanks", "that's all, thank you", "great, thanks", "bye"],
+    "help": ["what can you do", "help", "how does this work"],
+    "customer_history": ["who is this customer", "show the customer's history", "what has she bought before",
+                         "customer overview"],
+    "draft_reply": ["draft a reply about the order", "write an answer to the customer about the return",
+                    "suggest a reply", "draft a response about sizing"],
+}
+STAFF_ONLY = {"customer_history", "draft_reply"}
+SHOPPER_ONLY = {"recommend"}
+MIN_SIMILARITY = 0.35
+LIKE = re.compile(r"\b(like|similar|same as|alike)\b", re.I)
+FILLER = re.compile(r"\b(show me|find( me)?|something|anything|similar( to)?|like|more|the same|this|that|one|it|"
+                    r"photo|picture|please|do you have|but)\b", re.I)
+
+
+class RulesPlanner:
+    name = "rules"
+
+    def __init__(self, encoder, brands: list[str] | tuple[str, ...] = ()) -> None:  # noqa: ANN001
+        self.encoder = encoder
+        self.brands = tuple(brands)
+        self.labels = [name for name, examples in INTENTS.items() for _ in examples]
+        self.exemplars = self._embed([e for examples in INTENTS.values() for e in examples])
+        self.pending: dict[str, dict] = {}  # conversation key -> a tool call waiting for one slot
+
+    def _embed(self, texts: list[str]) -> np.ndarray:
+        return np.asarray(self.encoder.encode(texts, normalize_embeddings=True, convert_to_numpy=True))
+
+    def intent(self, text: str, persona: str = "shopper", has_photo: bool = False) -> tuple[str, float]:
+        """The nearest intent and its similarity; photos and personas rule some out."""
+        if not text.strip():
+            return ("similar" if has_photo else "help"), 1.0
+        sims = self.exemplars @ self._embed([text])[0]
+        best: dict[str, float] = {}
+        for label, s in zip(self.labels, sims):
+            if (label in STAFF_ONLY and persona != "staff") or (label in SHOPPER_ONLY and persona == "staff"):
+                continue
+            best[label] = max(best.get(label, -1.0), float(s))
+        label = max(best, key=best.get)
+        if best[label] < MIN_SIMILARITY:
+            return ("search" if sl.catalog_slots(text, self.brands) else "help"), best[label]
+        return label, best[label]
+
+    # ------------------------------------------------------------ one step
+
+    def step(self, conv: Conversation, system: str, tools: list[dict]) -> Iterator[str | Reply]:
+        last_user = max(i for i, msg in enumerate(conv.messages) if msg["role"] == "user")
+        results = [json.loads(msg["content"]) for msg in conv.messages[last_user + 1:] if msg["role"] == "tool"]
+        calls = [c for msg in conv.messages[last_user + 1:] for c in msg.get("tool_calls", [])]
+        if results:
+            yield Reply(compose(calls, results))
+            return
+        user = conv.messages[last_user]
+        yield self.decide(conv, user["content"], bool(user.get("photo_ids")))
+
+    def decide(self, conv: Conversation, text: str, photo_now: bool) -> Reply:
+        state = sl.state_of(conv)
+        pending = self.pending.pop(conv.key, None)
+        if pending:
+            filled = self._fill(pending, text, state)
+            if filled:
+                return filled
+        intent, _ = self.intent(text, conv.persona, photo_now)
+        if intent in ("search", "refine") and LIKE.search(text) and (sl.references(text, state) or conv.images):
+            intent = "similar"  # "like the first one but in red" names a product to start from
+        handler = getattr(self, f"_{intent}")
+        return handler(conv, text, state, photo_now)
+
+    def _fill(self, pending: dict, text: str, state: sl.State) -> Reply | None:
+        """The answer to a question the planner asked: a size, a reason, an order number."""
+        args = dict(pending["arguments"])
+        slot = pending["slot"]
+        value = {"size": sl.size_label(f"size {text.strip()}") or sl.size_label(text),
+                 "reason": sl.return_reason(text) or (text.strip() if len(text.split()) <= 6 else None),
+                 "order_id": sl.order_id(text) or (int(text.strip("# ")) if text.strip("# ").isdigit() else None),
+                 "product_id": sl.focus(text, state) if sl.references(text, state) else None}[slot]
+        if value is None:
+            return None
+        args[slot] = value
+        return Reply(calls=[ToolCallRequest(pending["name"], args)])
+
+    def _ask(self, conv: Conversation, name: str, arguments: dict, slot: str, question: str) -> Reply:
+        self.pending[conv.key] = {"name": name, "arguments": arguments, "slot": slot}
+        return Reply(question)
+
+    @staticmethod
+    def _call(name: str, **arguments: object) -> Reply:
+        return Reply(calls=[ToolCallRequest(name, {k: v for k, v in arguments.items() if v is not None})])
+
+    @staticmethod
+    def _no_product(state: sl.State) -> Reply:
+        if state.shown:
+            return Reply("Which one do you mean? Say e.g. 'the second one'.")
+        return Reply("Which product do you mean? Search first, e.g. 'navy linen shirt under 60'.")
+
+    # ------------------------------------------------------------ intents
+
+    def _search(self, conv: Conversation, text: str, state: sl.State, photo_now: bool) -> Reply:
+        if photo_now:
+            return self._similar(conv, text, state, photo_now)
+        parsed = sl.catalog_slots(text, self.brands)
+        follow_up = state.last_query and parsed is not None and not parsed.filters.categories and \
+            (parsed.filters.colours or parsed.filters.price_max is not None) and len(text.split()) <= 6
+        query = sl.refine(state.last_query, text) if follow_up else text
+        return self._call("search_products", query=query, k=5)
+
+    def _refine(self, conv: Conversation, text: str, state: sl.State, photo_now: bool) -> Reply:
+        if not state.last_query:
+            return self._search(conv, text, state, photo_now)
+        if re.search(r"cheaper|less expensive|lower price|budget", text, re.I) and state.shown:
+            median = float(np.median([c["price"] for c in state.shown]))
+            return self._call("search_products", query=sl.refine(state.last_query, ""),
+                              max_price=round(median - 0.01, 2), k=5)
+        if re.search(r"\bmore\b", text, re.I) and not sl.catalog_slots(text, self.brands):
+            return self._call("search_products", query=state.last_query, k=10)
+        return self._call("search_products", query=sl.refine(state.last_query, text), k=5)
+
+    def _similar(self, conv: Conversation, text: str, state: sl.State, photo_now: bool) -> Reply:
+        change = text.split(" but ", 1)[1] if " but " in f" {text} " else " ".join(FILLER.sub(" ", text).split())
+        change = sl.ORDINAL.sub(" ", change).strip(" ,.?!")
+        named = sl.references(text, state)
+        if photo_now or (not named and conv.images and state.focus is None):
+            if not conv.images:
+                return Reply("Send me a photo of the garment, or tell me which product to start from.")
+            return self._call("find_similar", photo_id="latest", change=change, k=5)
+        pid = named[0] if named else sl.focus(text, state)
+        if pid is None:
+            return self._no_product(state)
+        return self._call("find_similar", product_id=pid, change=change, k=5)
+
+    def _details(self, conv: Conversation, text: str, state: sl.State, photo_now: bool) -> Reply:
+        pid = sl.focus(text, state)
+        return self._call("get_product", product_id=pid) if pid is not None else self._no_product(state)
+
+    def _compare(self, conv: Conversation, text: str, state: sl.State, photo_now: bool) -> Reply:
+        ids = sl.references(text, state)
+        if len(ids) < 2:
+            ids = [c["product_id"] for c in state.shown[:3]]
+        if len(ids) < 2:
+            return Reply("Which products should I compare? Search first, then say e.g. 'compare 1 and 3'.")
+        return self._call("compare_products", product_ids=ids[:4])
+
+    def _reviews(self, conv: Conversation, text: str, state: sl.State, photo_now: bool) -> Reply:
+        pid = sl.focus(text, state)
+        return self._call("summarize_reviews", product_id=pid) if pid is not None else self._no_product(state)
+
+    def _size(self, conv: Conversation, text: str, state: sl.State, photo_now: bool) -> Reply:
+        pid = sl.focus(text, state)
+        if pid is None:
+            return self._no_product(state)
+        height = sl.height_cm(text)
+        use_photo = bool(conv.images) and height is not None
+        if conv.customer_id is None and not use_photo:
+            return Reply("To advise a size, send a full-body photo and tell me your height, e.g. 'I'm 172 cm'.")
+        return self._call("recommend_size", product_id=pid, photo_id="latest" if use_photo else None,
+                          height_cm=height if use_photo else None)
+
+    def _body(self, conv: Conversation, text: str, state: sl.State, photo_now: bool) -> Reply:
+        if not conv.images:
+            return Reply("Send a full-body photo (arms a little away from the body) and your height in cm.")
+        return self._call("analyze_body", photo_id="latest", height_cm=sl.height_cm(text))
+
+    def _recommend(self, conv: Conversation, text: str, state: sl.State, photo_now: bool) -> Reply:
+        if conv.customer_id is None:
+            return Reply("Sign in and I can suggest things from what people with your taste bought; meanwhile, "
+                         "tell me what you are looking for.")
+        parsed = sl.catalog_slots(text, self.brands)
+        category = next(iter(parsed.filters.categories), None) if parsed else None
+        return self._call("recommend_for_me", k=5, category=category,
+                          max_price=parsed.filters.price_max if parsed else None)
+
+    def _add_to_cart(self, conv: Conversation, text: str, state: sl.State, photo_now: bool) -> Reply:
+        pid = sl.focus(text, state)
+        if pid is None:
+            return self._no_product(state)
+        args = {"product_id": pid, "quantity": sl.quantity(text)}
+        size = sl.size_label(text)
+        if size is None:
+            card = next((c for c in state.shown if c["product_id"] == pid), None)
+            sizes = f" In stock: {', '.join(card['sizes_in_stock'])}." if card and card.get("sizes_in_stock") else ""
+            return self._ask(conv, "add_to_cart", args, "size", f"Which size should I add?{sizes}")
+        return self._call("add_to_cart", **args, size=size)
+
+    def _view_cart(self, conv: Conversation, text: str, state: sl.State, photo_now: bool) -> Reply:
+        return self._call("view_cart")
+
+    def _order_status(self, conv: Conversation, text: str, state: sl.State, photo_now: bool) -> Reply:
+        if conv.customer_id is None:
+            return Reply("Please sign in to see your orders.")
+        return self._call("order_status", order_id=sl.order_id(text))
+
+    def _start_return(self, conv: Conversation, text: str, state: sl.State, photo_now: bool) -> Reply:
+        if conv.customer_id is None:
+            return Reply("Please sign in to start a return.")
+        order = sl.order_id(text)
+        args = {"order_id": order, "reason": sl.return_reason(text)}
+        if order is None:
+            return self._ask(conv, "start_return", args, "order_id", "Which order is it? Give the order number.")
+        if args["reason"] is None:
+            return self._ask(conv, "start_return", args, "reason",
+                             f"Why are you returning order {order}? (e.g. too small, too large, damaged)")
+        return self._call("start_return", **args)
+
+    def _tryon(self, conv: Conversation, text: str, state: sl.State, photo_now: bool) -> Reply:
+        return Reply("Virtual try-on is not available in this version yet. I can tell you which size to take: "
+                     "send a full-body photo and your height.")
+
+    def _greeting(self, conv: Conversation, text: str, state: sl.State, photo_now: bool) -> Reply:
+        return Reply("Hello! What are you looking for today? You can describe it, e.g. 'navy linen shirt under 60', "
+                     "or send a photo.")
+
+    def _thanks(self, conv: Conversation, text: str, state: sl.State, photo_now: bool) -> Reply:
+        return Reply("You're welcome. Happy shopping!")
+
+    def _help(self, conv: Conversation, text: str, state: sl.State, photo_now: bool) -> Reply:
+        if conv.persona == "staff":
+            return Reply("I can show this customer's history and orders, look up products, open returns and "
+                         "draft replies. Try 'customer overview' or 'draft a reply about the order'.")
+        return Reply("I can find garments from words or a photo ('like this but in navy'), compare them, sum up "
+                     "reviews, tell you which size to take, and handle your cart, orders and returns.")
+
+    def _customer_history(self, conv: Conversation, text: str, state: sl.State, photo_now: bool) -> Reply:
+        return self._call("customer_history")
+
+    def _draft_reply(self, conv: Conversation, text: str, state: sl.State, photo_now: bool) -> Reply:
+        lowered = text.lower()
+        topic = next((t for t, words in (("return", ("return", "refund")), ("size", ("size", "fit")),
+                                         ("order_status", ("order", "delivery", "shipping", "track")),
+                                         ("product", ("product", "item", "material"))) if any(w in lowered for w in words)),
+                     "general")
+        pid = sl.focus(text, state) if topic in ("size", "product") else None
+        return self._call("draft_reply", topic=topic, order_id=sl.order_id(text), product_id=pid)
