@@ -18,7 +18,7 @@ from pathlib import Path
 from agent.conversation import Conversation, ConversationLog, UserMessage, new_key, product_ids_in, quote_as_data
 from agent.events import Event
 from agent.grounding import ground
-from agent.planners import Planner, Reply
+from agent.planners import Planner, PlannerError, Reply
 from agent.prompts import system_prompt
 from agent.tools import Services, ToolContext, run_tool, schemas_for
 from agent.tools.registry import PERSONAS
@@ -99,11 +99,16 @@ class Agent:
         for step in range(self.settings.agent_max_steps):
             t0 = time.perf_counter()
             reply = None
-            for piece in self.planner.step(conv, system, tools):
-                if isinstance(piece, Reply):
-                    reply = piece
-                elif piece:
-                    yield Event("message", piece, delta=True)
+            try:
+                for piece in self.planner.step(conv, system, tools):
+                    if isinstance(piece, Reply):
+                        reply = piece
+                    elif piece:
+                        yield Event("message", piece, delta=True)
+            except PlannerError as exc:
+                yield Event("notice", str(exc))
+                final = Reply(f"Sorry, the assistant's model is not available right now ({exc}).")
+                break
             timings["planner_ms"] += (time.perf_counter() - t0) * 1000
             assert reply is not None, "a planner step must end with a Reply"
             if reply.thinking:

@@ -584,6 +584,134 @@ def bench_sizing(
                   + "; ".join(outcomes), highlight=False)
 
 
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".bmp")
+
+
+def split_images(line: str) -> tuple[str, list[Path]]:
+    """A chat line's words and the image files it names (any word that is an existing image path)."""
+    words, images = [], []
+    for word in line.split():
+        path = Path(word.strip("'\"")).expanduser()
+        if path.suffix.lower() in IMAGE_SUFFIXES and path.is_file():
+            images.append(path)
+        else:
+            words.append(word)
+    return " ".join(words), images
+
+
+def build_agent_or_fail(settings: Settings):  # noqa: ANN201
+    from agent.build import PlannerUnavailable, build_agent
+    from agent.planners import PlannerError
+
+    store = open_store(settings)
+    try:
+        agent = build_agent(settings, store)
+    except (PlannerUnavailable, PlannerError) as exc:
+        raise fail(str(exc)) from None
+    err.print(f"[dim]{agent.planner_note}[/]", highlight=False)
+    return agent
+
+
+def print_turn(events) -> None:  # noqa: ANN001 (an iterator of agent.events.Event)
+    streamed = ""
+    for e in events:
+        if e.kind == "message" and e.delta:
+            streamed += e.text
+            console.print(e.text, end="", highlight=False, markup=False)
+        elif e.kind == "tool_call":
+            err.print(f"[dim]→ {e.text}({', '.join(f'{k}={v!r}' for k, v in e.data['arguments'].items())})[/]",
+                      highlight=False)
+        elif e.kind == "tool_result" and not e.data["ok"]:
+            err.print(f"[dim]  ✗ {e.data['error']['message']}[/]", highlight=False)
+        elif e.kind == "notice":
+            err.print(f"[yellow]{e.text}[/]", highlight=False)
+        elif e.kind == "message":
+            if streamed:
+                console.print()
+            if e.text.strip() != streamed.strip():
+                console.print(e.text, highlight=False, markup=False)
+
+
+@app.command()
+def chat(
+    customer: Annotated[Optional[int], typer.Option(help="Signed-in customer id (orders, cart, size history).")] = None,
+    staff: Annotated[bool, typer.Option("--staff", help="Copilot mode for customer-service staff "
+                                                        "(needs --customer).")] = False,
+    session: Annotated[Optional[str], typer.Option(help="Resume the conversation with this key.")] = None,
+    message: Annotated[Optional[list[str]], typer.Option("--message", "-m", help="Send these messages in order "
+                                                         "and exit, instead of the interactive prompt.")] = None,
+    planner: Annotated[Optional[str], typer.Option(help="Planner backend for this run: auto, transformers, "
+                                                        "openai or rules (default: the settings).")] = None,
+) -> None:
+    """Chat with the agent in the terminal. Name an image file anywhere in a line to attach it.
+
+    Example: `shopagent chat --customer 5`, then `like this but in navy ~/photos/shirt.jpg`.
+    Type /quit to leave; the session key printed at the start resumes it with --session.
+    """
+    from agent.conversation import UserMessage
+    from agent.loop import AgentError
+
+    settings = load_settings()
+    if planner:
+        try:
+            settings = Settings(planner_backend=planner)
+        except ValueError as exc:
+            raise fail(str(exc).splitlines()[-1]) from None
+    agent = build_agent_or_fail(settings)
+    try:
+        conv = agent.open("staff" if staff else "shopper", customer, session)
+    except AgentError as exc:
+        raise fail(str(exc)) from None
+    err.print(f"[dim]session {conv.key} ({conv.persona}"
+              f"{f', customer {customer}' if customer is not None else ', guest'})[/]", highlight=False)
+    lines = iter(message) if message else None
+    while True:
+        if lines is not None:
+            line = next(lines, None)
+            if line is None:
+                break
+            console.print(f"[bold]> {line}[/]", highlight=False)
+        else:
+            try:
+                line = console.input("[bold]> [/]")
+            except (EOFError, KeyboardInterrupt):
+                break
+        if line.strip() in ("/quit", "/exit"):
+            break
+        text, images = split_images(line)
+        if not text and not images:
+            continue
+        try:
+            print_turn(agent.respond(conv, UserMessage(text, images)))
+        except AgentError as exc:
+            err.print(f"[red]{exc}[/]", highlight=False)
+
+
+@bench_app.command("agent")
+def bench_agent(
+    turns: Annotated[int, typer.Option(help="Text turns to time.")] = 200,
+) -> None:
+    """p50/p95 of a text turn (search plus answer) with the rules planner on the catalog; target p95 <= 300 ms."""
+    import numpy as np
+
+    from eval.bench_agent import shopper_queries, turn_timings
+
+    settings = Settings(planner_backend="rules")
+    agent = build_agent_or_fail(settings)
+    queries = shopper_queries(agent, turns)
+    timings = turn_timings(agent, queries)
+    out = Table("part of a text turn", "p50 (ms)", "p95 (ms)", "max (ms)",
+                title=f"bench agent — rules planner, {turns} turns, {len(agent.services.table)} products")
+    for key, label in (("wall_ms", "whole turn, as the shopper waits"), ("planner_ms", "planner (intent, slots, "
+                       "answer)"), ("tools_ms", "tools (search)"), ("total_ms", "loop, before the turn is stored")):
+        values = np.array(timings[key])
+        out.add_row(label, f"{np.percentile(values, 50):.1f}", f"{np.percentile(values, 95):.1f}",
+                    f"{values.max():.1f}")
+    console.print(out)
+    p95 = float(np.percentile(timings["wall_ms"], 95))
+    console.print(f"target: p95 <= 300 ms per text turn: {'met' if p95 <= 300 else 'NOT met'} ({p95:.0f} ms)")
+
+
 @app.command()
 def doctor() -> None:
     """Say which models are present, which embedded defaults are in use, and whether the database answers."""
