@@ -116,3 +116,30 @@ def require_fashion_mnist() -> None:
         if os.environ.get("CI"):
             pytest.fail(message)
         pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def shop(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201 (shopagent.settings.Settings)
+    """A small demo shop, ready for the agent: catalog with images, vector index, trained recommender."""
+    from index.demo import generate
+    from retrieval.embedders import load_embedder
+    from retrieval.indexer import build_index
+    from retrieval.recsys.service import RecommendationService
+    from shopagent.settings import Settings
+
+    data = tmp_path_factory.mktemp("shop")
+    settings = Settings(data_dir=data, planner_backend="rules")
+    store = Store(settings.db_url)
+    store.migrate()
+    generate(store, data, seed=11, n_products=120, n_customers=80, workers=2, log=lambda s: None)
+    build_index(store, load_embedder(settings).embedder, data)
+    RecommendationService.train(store, "hybrid").save(data)
+    store.dispose()
+    return settings
+
+
+@pytest.fixture(scope="session")
+def shop_agent(shop):  # noqa: ANN001, ANN201 (agent.loop.Agent over the demo shop, rules planner)
+    from agent.build import build_agent
+
+    return build_agent(shop)
