@@ -19,6 +19,7 @@ from agent.conversation import Conversation
 from agent.planners import Reply, ToolCallRequest
 from agent.planners import slots as sl
 from agent.planners.answers import compose
+from agent.tools.registry import REGISTRY
 
 INTENTS: dict[str, list[str]] = {
     "search": ["I'm looking for a navy linen shirt", "show me red dresses under 80", "do you have black jeans",
@@ -33,7 +34,8 @@ INTENTS: dict[str, list[str]] = {
     "compare": ["compare the first and the third", "which is better, 1 or 2", "what's the difference between them",
                 "compare these two"],
     "reviews": ["what do people say about it", "are the reviews good", "how does it fit according to reviews",
-                "what do customers think of the second one", "any complaints about it"],
+                "what do customers think of the second one", "any complaints about it",
+                "what do reviewers say about the fit", "is it true to size according to customers"],
     "size": ["what size should I take", "which size fits me", "will M fit me", "I'm 178 cm, what size for it",
              "what size am I in this brand", "should I size up"],
     "body": ["analyze my photo", "what are my measurements", "measure me from this picture", "what is my body shape"],
@@ -43,7 +45,7 @@ INTENTS: dict[str, list[str]] = {
                     "put it in my basket", "add it to the cart"],
     "view_cart": ["what's in my cart", "show my basket", "how much is my cart", "view cart"],
     "order_status": ["where is my order", "has order 123 shipped", "track my package", "when will my order arrive",
-                     "what's the status of my order"],
+                     "what's the status of my order", "show me order 5", "I'd like to see my orders"],
     "start_return": ["I want to return order 123", "it's too small, I want to send it back",
                      "how do I get a refund for my order", "return the jeans from my last order"],
     "tryon": ["show it on me", "can I try it on", "how would it look on me", "virtual try on"],
@@ -58,6 +60,7 @@ INTENTS: dict[str, list[str]] = {
 STAFF_ONLY = {"customer_history", "draft_reply"}
 SHOPPER_ONLY = {"recommend"}
 MIN_SIMILARITY = 0.35
+PRODUCT_NUMBER = re.compile(r"#\d+")
 LIKE = re.compile(r"\b(like|similar|same as|alike)\b", re.I)
 FILLER = re.compile(r"\b(show me|find( me)?|something|anything|similar( to)?|like|more|the same|this|that|one|it|"
                     r"photo|picture|please|do you have|but)\b", re.I)
@@ -77,14 +80,17 @@ class RulesPlanner:
         return np.asarray(self.encoder.encode(texts, normalize_embeddings=True, convert_to_numpy=True))
 
     def intent(self, text: str, persona: str = "shopper", has_photo: bool = False) -> tuple[str, float]:
-        """The nearest intent and its similarity; photos and personas rule some out."""
+        """The nearest intent and its similarity; photos, personas and missing consent words rule some out."""
         if not text.strip():
             return ("similar" if has_photo else "help"), 1.0
-        sims = self.exemplars @ self._embed([text])[0]
+        sims = self.exemplars @ self._embed([PRODUCT_NUMBER.sub("it", text)])[0]
         best: dict[str, float] = {}
         for label, s in zip(self.labels, sims):
             if (label in STAFF_ONLY and persona != "staff") or (label in SHOPPER_ONLY and persona == "staff"):
                 continue
+            consent = REGISTRY[label].consent if label in REGISTRY else None
+            if consent is not None and not consent.search(text):
+                continue  # "show order 5" is not a return: side effects need their words
             best[label] = max(best.get(label, -1.0), float(s))
         label = max(best, key=best.get)
         if best[label] < MIN_SIMILARITY:
@@ -111,7 +117,8 @@ class RulesPlanner:
             if filled:
                 return filled
         intent, _ = self.intent(text, conv.persona, photo_now)
-        if intent in ("search", "refine") and LIKE.search(text) and (sl.references(text, state) or conv.images):
+        pointed = sl.references(text, state) or sl.DEICTIC.search(text) or conv.images
+        if intent in ("search", "refine") and LIKE.search(text) and pointed:
             intent = "similar"  # "like the first one but in red" names a product to start from
         handler = getattr(self, f"_{intent}")
         return handler(conv, text, state, photo_now)

@@ -4,7 +4,7 @@ from agent.tools.context import current
 from agent.tools.registry import STAFF, tool
 
 
-@tool(consent=r"\b(return|refund|send (it|them|this) back|exchange)\b")
+@tool(consent=r"\b(return|refund|send\b.{0,30}\bback|exchange)\b")
 def start_return(order_id: int, reason: str, product_id: int | None = None) -> dict:
     """Open a return for a delivered order, within the return window (only when the shopper asks for it).
 
