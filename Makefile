@@ -16,6 +16,9 @@ demo: install
 	$(BIN)/shopagent index build
 	$(BIN)/shopagent catalog stats
 	$(BIN)/shopagent search "navy shirt under 60, not striped" -k 5
+	$(BIN)/shopagent train recommender
+	$(BIN)/shopagent chat --customer 5 -m "I'm looking for a navy shirt under 60" \
+	  -m "tell me more about the first one" -m "what size should I take" -m "what would you recommend for me"
 	$(BIN)/shopagent doctor
 
 test: install system-deps

@@ -86,9 +86,10 @@ class Agent:
         if not message.text.strip() and not message.images:
             raise AgentError("the message is empty: write something or attach a photo.")
         photo_ids = self._take_photos(conv, message.images)
+        consent_text = self._consent_text(conv, message.text)
         turn: list[dict] = [{"role": "user", "content": message.text.strip(), "photo_ids": photo_ids}]
         conv.messages.append(turn[0])
-        ctx = ToolContext(self.services, conv.persona, conv.customer_id, conv.key, conv.images, message.text,
+        ctx = ToolContext(self.services, conv.persona, conv.customer_id, conv.key, conv.images, consent_text,
                           conv.viewed)
         system = system_prompt(conv.persona, conv.customer_id)
         tools = schemas_for(conv.persona)
@@ -151,6 +152,16 @@ class Agent:
             final = Reply(f"I could not finish this in {self.settings.agent_max_steps} steps. Could you narrow "
                           "the request down?")
         yield self._finish(conv, turn, final, outcomes, timings, start)
+
+    @staticmethod
+    def _consent_text(conv: Conversation, text: str) -> str:
+        """The user's words that can ask for a side effect: this message, and the one before it when the
+        agent's last answer was a question (so "M" after "Which size should I add?" continues the request)."""
+        users = [msg for msg in conv.messages if msg["role"] == "user"]
+        last_answer = next((msg for msg in reversed(conv.messages) if msg["role"] == "assistant"), None)
+        if users and last_answer and last_answer.get("content", "").rstrip().endswith("?"):
+            return users[-1]["content"] + "\n" + text
+        return text
 
     def _append(self, conv: Conversation, turn: list[dict], msg: dict) -> None:
         conv.messages.append(msg)

@@ -213,3 +213,21 @@ def test_staff_copilot(shop_agent: Agent) -> None:
     assert calls(turn(shop_agent, conv, "customer overview"))[0][0] == "customer_history"
     final = turn(shop_agent, conv, "draft a reply about the order status")[-1]
     assert final.text.startswith("Suggested reply") and "Hi " in final.text
+
+
+def test_a_missing_slot_is_asked_for_and_the_answer_completes_the_request(shop_agent: Agent) -> None:
+    conv = shop_agent.open("shopper", 12)
+    turn(shop_agent, conv, "I'm looking for a t-shirt")
+    cards = conv.results[-1]["result"]["results"]
+    n, card = next((i, c) for i, c in enumerate(cards) if c["sizes_in_stock"])
+    ordinal = ["first", "second", "third", "fourth", "fifth"][n]
+    question = turn(shop_agent, conv, f"add the {ordinal} one to my cart")[-1]
+    assert question.text.endswith("Which size should I add?") and calls([question]) == []
+    events = turn(shop_agent, conv, card["sizes_in_stock"][0])
+    assert calls(events) == [("add_to_cart", {"product_id": card["product_id"], "quantity": 1,
+                                              "size": card["sizes_in_stock"][0]})]
+    result = next(e for e in events if e.kind == "tool_result")
+    assert result.data["ok"], result.data
+    assert [line.product_id for line in shop_agent.services.commerce.cart("customer:12").lines] == [card["product_id"]]
+    # without the question, a bare size is no request to buy anything
+    assert "add_to_cart" not in [c[0] for c in calls(turn(shop_agent, conv, card["sizes_in_stock"][0]))]

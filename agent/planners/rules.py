@@ -234,8 +234,8 @@ class RulesPlanner:
         size = sl.size_label(text)
         if size is None:
             card = next((c for c in state.shown if c["product_id"] == pid), None)
-            sizes = f" In stock: {', '.join(card['sizes_in_stock'])}." if card and card.get("sizes_in_stock") else ""
-            return self._ask(conv, "add_to_cart", args, "size", f"Which size should I add?{sizes}")
+            sizes = f"In stock: {', '.join(card['sizes_in_stock'])}. " if card and card.get("sizes_in_stock") else ""
+            return self._ask(conv, "add_to_cart", args, "size", f"{sizes}Which size should I add?")
         return self._call("add_to_cart", **args, size=size)
 
     def _view_cart(self, conv: Conversation, text: str, state: sl.State, photo_now: bool) -> Reply:
