@@ -51,9 +51,6 @@ class Conversation:
     viewed: list[int] = field(default_factory=list)
     results: list[dict] = field(default_factory=list)  # every successful tool result, in order
 
-    def user_turns(self) -> list[str]:
-        return [msg["content"] for msg in self.messages if msg["role"] == "user"]
-
     def tool_results(self) -> list[tuple[str, dict, dict]]:
         """(tool name, arguments, result) of every successful call, oldest first."""
         return [(r["name"], r["arguments"], r["result"]) for r in self.results]

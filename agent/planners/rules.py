@@ -113,7 +113,7 @@ class RulesPlanner:
         state = sl.state_of(conv)
         pending = self.pending.pop(conv.key, None)
         if pending:
-            filled = self._fill(pending, text, state)
+            filled = self._fill(pending, text)
             if filled:
                 return filled
         intent, _ = self.intent(text, conv.persona, photo_now)
@@ -123,14 +123,13 @@ class RulesPlanner:
         handler = getattr(self, f"_{intent}")
         return handler(conv, text, state, photo_now)
 
-    def _fill(self, pending: dict, text: str, state: sl.State) -> Reply | None:
+    def _fill(self, pending: dict, text: str) -> Reply | None:
         """The answer to a question the planner asked: a size, a reason, an order number."""
         args = dict(pending["arguments"])
         slot = pending["slot"]
         value = {"size": sl.size_label(f"size {text.strip()}") or sl.size_label(text),
                  "reason": sl.return_reason(text) or (text.strip() if len(text.split()) <= 6 else None),
-                 "order_id": sl.order_id(text) or (int(text.strip("# ")) if text.strip("# ").isdigit() else None),
-                 "product_id": sl.focus(text, state) if sl.references(text, state) else None}[slot]
+                 "order_id": sl.order_id(text) or (int(text.strip("# ")) if text.strip("# ").isdigit() else None)}[slot]
         if value is None:
             return None
         args[slot] = value

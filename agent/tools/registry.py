@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError, validate_call
@@ -71,8 +71,6 @@ class ToolOutcome:
     result: dict | None = None
     error: dict | None = None  # {"type": ..., "message": ...}
     duration_ms: float = 0.0
-    call_id: str = ""
-    meta: dict = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
