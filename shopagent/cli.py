@@ -23,6 +23,7 @@ train_app = typer.Typer(no_args_is_help=True, help="Train the models the project
 index_app = typer.Typer(no_args_is_help=True, help="Build the product vector index.")
 bench_app = typer.Typer(no_args_is_help=True, help="Benchmarks that print a table.")
 photos_app = typer.Typer(no_args_is_help=True, help="Shoppers' photos (personal data).")
+eval_app = typer.Typer(no_args_is_help=True, help="Replay scripted dialogues against the agent (QA).")
 app.add_typer(config_app, name="config")
 app.add_typer(catalog_app, name="catalog")
 app.add_typer(db_app, name="db")
@@ -30,6 +31,7 @@ app.add_typer(train_app, name="train")
 app.add_typer(index_app, name="index")
 app.add_typer(bench_app, name="bench")
 app.add_typer(photos_app, name="photos")
+app.add_typer(eval_app, name="eval")
 
 console = Console()
 err = Console(stderr=True)
@@ -710,6 +712,78 @@ def bench_agent(
     console.print(out)
     p95 = float(np.percentile(timings["wall_ms"], 95))
     console.print(f"target: p95 <= 300 ms per text turn: {'met' if p95 <= 300 else 'NOT met'} ({p95:.0f} ms)")
+
+
+@eval_app.command("run")
+def eval_run(
+    scripts: Annotated[Path, typer.Argument(help="A folder of .yaml dialogue scripts, or one script.")] = Path(
+        "eval/scripts"),
+    backend: Annotated[Optional[str], typer.Option(help="Planner backend: rules, transformers, openai or auto "
+                                                        "(default: the settings).")] = None,
+    repeat: Annotated[int, typer.Option(min=1, help="Runs per script; pass^k needs all k to pass.")] = 1,
+    report: Annotated[Path, typer.Option(help="Folder for report.json, report.html and junit.xml.")] = Path(
+        "eval-report"),
+    baseline: Annotated[Optional[Path], typer.Option(help="Baseline JSON: exit 1 when a script that passed "
+                                                          "there fails now.")] = None,
+    write_baseline: Annotated[Optional[Path], typer.Option(help="Write this run's results as a baseline.")] = None,
+) -> None:
+    """Run dialogue scripts: pass/fail per script, pass^k, tool-call precision/recall, goals, latency.
+
+    The format is described in eval/scripts.py and the README. With SQLite every run works on a
+    copy of the database, so the catalog is never changed.
+    """
+    import json
+
+    from eval.report import baseline_of, regressions, summary, write_reports
+    from eval.runner import Runner
+    from eval.scripts import ScriptError, load_scripts
+
+    try:
+        loaded = load_scripts(scripts)
+    except ScriptError as exc:
+        raise fail(str(exc)) from None
+    settings = load_settings()
+    if backend:
+        try:
+            settings = settings.model_copy(update={"planner_backend": Settings(planner_backend=backend).planner_backend})
+        except ValueError as exc:
+            raise fail(str(exc).splitlines()[-1]) from None
+    open_store(settings)
+    say = lambda text: err.print(f"[dim]{text}[/]", highlight=False)  # noqa: E731
+    runner = Runner(settings, log=say)
+    say(runner.note)
+    from tqdm import tqdm
+
+    try:
+        with tqdm(total=len(loaded) * repeat, desc="dialogues", unit="run") as bar:
+            results = runner.run(loaded, repeat, progress=lambda done, total: bar.update(1))
+    finally:
+        runner.close()
+    s = summary(results, settings.planner_backend, repeat)
+    out = Table("script", "result", "runs passed", "first failure", title=f"eval — {s['scripts']} scripts, "
+                f"backend {settings.planner_backend}, {repeat} run(s) each")
+    for sr in results:
+        first = next((f for r in sr.runs for f in r.all_failures()), "")
+        out.add_row(sr.script.name, "pass" if sr.pass_k else "[red]FAIL[/]", f"{sum(r.passed for r in sr.runs)}/"
+                    f"{len(sr.runs)}", first[:110])
+    console.print(out)
+    goal = "n/a" if s["goal_success"] is None else f"{s['goal_success']:.1%}"
+    console.print(f"pass rate {s['pass_rate']:.1%} ({s['passed_first_run']}/{s['scripts']}), pass^{repeat} "
+                  f"{s['pass_hat_k']:.1%}, tool precision {s['tool_precision']:.3f}, recall {s['tool_recall']:.3f}, "
+                  f"goal success {goal}, turn latency p50 {s['turn_latency_ms']['p50']} ms, "
+                  f"p95 {s['turn_latency_ms']['p95']} ms", highlight=False)
+    paths = write_reports(results, settings.planner_backend, repeat, report)
+    say("reports: " + ", ".join(str(p) for p in paths.values()))
+    if write_baseline:
+        write_baseline.write_text(json.dumps(baseline_of(results), indent=1, sort_keys=True))
+        say(f"baseline written to {write_baseline}")
+    if baseline:
+        if not baseline.is_file():
+            raise fail(f"no baseline file {baseline}; make one with --write-baseline.")
+        broken = regressions(results, json.loads(baseline.read_text()))
+        if broken:
+            raise fail(f"{len(broken)} regression(s) against {baseline}: {', '.join(broken)}")
+        say(f"no regression against {baseline}")
 
 
 @app.command()

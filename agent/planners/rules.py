@@ -24,12 +24,14 @@ from agent.tools.registry import REGISTRY
 INTENTS: dict[str, list[str]] = {
     "search": ["I'm looking for a navy linen shirt", "show me red dresses under 80", "do you have black jeans",
                "find me white sneakers", "I need a warm winter coat", "something to wear to a summer wedding",
-               "any striped t-shirts?", "a denim jacket please", "leather ankle boots in size 40"],
+               "any striped t-shirts?", "a denim jacket please", "leather ankle boots in size 40",
+               "I'd like some trousers", "I want a jumper", "show me handbags"],
     "refine": ["something cheaper", "anything less expensive", "what about in red", "do you have it in another "
                "colour", "show me more", "cheaper ones please", "the same but under 40"],
     "similar": ["like this but in navy", "find something similar to the second one", "more like that one",
                 "do you have anything like this photo", "similar to this but without stripes", "like this but longer"],
     "details": ["tell me more about the first one", "what is it made of", "what sizes does it come in",
+                "tell me about it", "what can you tell me about this one",
                 "show me the details of the second one", "is it in stock", "what material is that"],
     "compare": ["compare the first and the third", "which is better, 1 or 2", "what's the difference between them",
                 "compare these two"],
@@ -47,7 +49,8 @@ INTENTS: dict[str, list[str]] = {
     "order_status": ["where is my order", "has order 123 shipped", "track my package", "when will my order arrive",
                      "what's the status of my order", "show me order 5", "I'd like to see my orders"],
     "start_return": ["I want to return order 123", "it's too small, I want to send it back",
-                     "how do I get a refund for my order", "return the jeans from my last order"],
+                     "how do I get a refund for my order", "return the jeans from my last order",
+                     "return order 12 please", "I'd like to return an item", "I want a refund, it arrived broken"],
     "tryon": ["show it on me", "can I try it on", "how would it look on me", "virtual try on"],
     "greeting": ["hi", "hello there", "good morning", "hey"],
     "thanks": ["thanks", "that's all, thank you", "great, thanks", "bye"],
@@ -58,9 +61,12 @@ INTENTS: dict[str, list[str]] = {
                     "suggest a reply", "draft a response about sizing"],
 }
 STAFF_ONLY = {"customer_history", "draft_reply"}
+CHIT_CHAT = {"view_cart", "greeting", "thanks", "help"}  # a garment named in the text means a search instead
 SHOPPER_ONLY = {"recommend"}
-MIN_SIMILARITY = 0.35
+MIN_SIMILARITY = 0.4
 PRODUCT_NUMBER = re.compile(r"#\d+")
+RECOMMEND = re.compile(r"\b(recommend|suggest)", re.I)
+STATUS = re.compile(r"\b(status|where|track|shipped|arrive|deliver)", re.I)
 LIKE = re.compile(r"\b(like|similar|same as|alike)\b", re.I)
 FILLER = re.compile(r"\b(show me|find( me)?|something|anything|similar( to)?|like|more|the same|this|that|one|it|"
                     r"photo|picture|please|do you have|but)\b", re.I)
@@ -93,9 +99,20 @@ class RulesPlanner:
                 continue  # "show order 5" is not a return: side effects need their words
             best[label] = max(best.get(label, -1.0), float(s))
         label = max(best, key=best.get)
-        if best[label] < MIN_SIMILARITY:
-            return ("search" if sl.catalog_slots(text, self.brands) else "help"), best[label]
-        return label, best[label]
+        parsed = sl.catalog_slots(text, self.brands)
+        wants_goods = parsed is not None and parsed.has_constraints
+        if best[label] < MIN_SIMILARITY or (label in CHIT_CHAT and parsed is not None and parsed.filters.categories):
+            return ("search" if wants_goods else "help"), best[label]
+        return self._keywords(label, text, persona), best[label]
+
+    @staticmethod
+    def _keywords(label: str, text: str, persona: str) -> str:
+        """Words that settle what similarity leaves close: "recommend" asks for advice, "return" for a return."""
+        if label in ("search", "refine") and RECOMMEND.search(text) and persona != "staff":
+            return "recommend"
+        if label == "order_status" and REGISTRY["start_return"].consent.search(text) and not STATUS.search(text):
+            return "start_return"
+        return label
 
     # ------------------------------------------------------------ one step
 
@@ -167,7 +184,8 @@ class RulesPlanner:
             median = float(np.median([c["price"] for c in state.shown]))
             return self._call("search_products", query=sl.refine(state.last_query, ""),
                               max_price=round(median - 0.01, 2), k=5)
-        if re.search(r"\bmore\b", text, re.I) and not sl.catalog_slots(text, self.brands):
+        parsed = sl.catalog_slots(text, self.brands)
+        if re.search(r"\bmore\b", text, re.I) and not (parsed and parsed.has_constraints):
             return self._call("search_products", query=state.last_query, k=10)
         return self._call("search_products", query=sl.refine(state.last_query, text), k=5)
 
@@ -251,10 +269,11 @@ class RulesPlanner:
         order = sl.order_id(text)
         args = {"order_id": order, "reason": sl.return_reason(text)}
         if order is None:
-            return self._ask(conv, "start_return", args, "order_id", "Which order is it? Give the order number.")
+            return self._ask(conv, "start_return", args, "order_id",
+                             "Which order is it (the number is in your confirmation e-mail)?")
         if args["reason"] is None:
             return self._ask(conv, "start_return", args, "reason",
-                             f"Why are you returning order {order}? (e.g. too small, too large, damaged)")
+                             f"Why are you returning order {order}: too small, too large, damaged, or something else?")
         return self._call("start_return", **args)
 
     def _tryon(self, conv: Conversation, text: str, state: sl.State, photo_now: bool) -> Reply:
