@@ -108,7 +108,7 @@ def work_image(image: Image.Image) -> np.ndarray:
     return np.asarray(image)
 
 
-def _plain_background(rgb: np.ndarray) -> np.ndarray | None:
+def plain_background(rgb: np.ndarray) -> np.ndarray | None:
     """The background colour when the image's border is one plain colour, else None."""
     border = np.concatenate([rgb[:2].reshape(-1, 3), rgb[-2:].reshape(-1, 3),
                              rgb[:, :2].reshape(-1, 3), rgb[:, -2:].reshape(-1, 3)]).astype(np.float32)
@@ -128,7 +128,7 @@ def _largest_parts(mask: np.ndarray, keep_ratio: float = 0.05) -> np.ndarray:
 
 def garment_mask(rgb: np.ndarray) -> np.ndarray:
     """Where the garment is: distance from a plain background, else GrabCut from a centred box."""
-    background = _plain_background(rgb)
+    background = plain_background(rgb)
     if background is None:
         mask = _filled(_grabcut(rgb))
     else:
@@ -376,7 +376,7 @@ class AttributeModel:
 def white_balance(rgb: np.ndarray) -> np.ndarray:
     """On a plain light background, scale each channel so the background is white: a product shot
     taken darker, brighter or under warm light then reads as the same colours (white-patch rule)."""
-    background = _plain_background(rgb)
+    background = plain_background(rgb)
     if background is None or background.min() < 120:
         return rgb
     gain = 255.0 / np.maximum(background, 1.0)
