@@ -104,6 +104,11 @@ class Settings(BaseSettings):
     tryon_allow_noncommercial: bool = Field(
         False, description="Set on purpose to load try-on weights licensed for non-commercial use only."
     )
+    tryon_steps: int = Field(30, ge=1, description="Denoising steps of the diffusion engine.")
+    tryon_guidance: float = Field(2.5, ge=0, description="Classifier-free guidance of the diffusion engine.")
+    tryon_seed: int = Field(0, description="Seed of the diffusion engine (same inputs, same picture).")
+    tryon_height: int = Field(1024, ge=64, multiple_of=8, description="Height the diffusion engine works at.")
+    tryon_width: int = Field(768, ge=48, multiple_of=8, description="Width the diffusion engine works at.")
 
     _init_keys: set[str] = PrivateAttr(default_factory=set)
 

@@ -46,6 +46,7 @@ CHEST_CAP, WAIST_CAP, HIP_CAP = 0.9, 1.2, 1.5
 HEAD_ABOVE_EYES_SHARE = 0.06  # when the mask top is unreliable, the crown sits about 0.06 H above the eyes
 L_SHOULDER, R_SHOULDER, L_HIP, R_HIP, L_KNEE, R_KNEE, L_ANKLE, R_ANKLE, L_HEEL, R_HEEL, NOSE, L_WRIST, R_WRIST = (
     11, 12, 23, 24, 25, 26, 27, 28, 29, 30, 0, 15, 16)
+L_ELBOW, R_ELBOW = 13, 14
 PHOTO_ADVICE = ("Use a photo of one person standing, facing the camera, from head to at least the hips "
                 "(head to feet is best), arms a little away from the body, on a plain background.")
 
@@ -118,7 +119,8 @@ class _Models:
         return cls.pose, cls.faces
 
 
-def _work(image: Image.Image) -> np.ndarray:
+def work_rgb(image: Image.Image) -> np.ndarray:
+    """The photo as RGB at the size the models read (at most WORK_SIDE on the long side)."""
     image = image.convert("RGB")
     scale = WORK_SIDE / max(image.size)
     if scale < 1:
@@ -129,29 +131,47 @@ def _work(image: Image.Image) -> np.ndarray:
 # ---------------------------------------------------------------- analysis
 
 
-def analyze(image: Image.Image) -> BodyFeatures:
-    """Landmarks, mask, framing, quality and widths; PhotoError when the photo will not do."""
-    rgb = _work(image)
+@dataclass
+class Pose:
+    landmarks: np.ndarray = field(repr=False)  # (33, 4): x px, y px, z, visibility, at the analysed size
+    mask: np.ndarray = field(repr=False)  # the person, bool, at the analysed size
+    size: tuple[int, int]  # analysed width, height
+    faces: int
+
+    def visible(self, idx: list[int]) -> bool:
+        return _visible(self.landmarks, idx, self.size[1])
+
+
+def pose(image: Image.Image) -> Pose:
+    """Landmarks and the person's mask; PhotoError when there is no person or several."""
+    rgb = work_rgb(image)
     h, w = rgb.shape[:2]
-    pose, faces = _Models.get()
-    result = pose.process(rgb)
+    pose_model, faces = _Models.get()
+    result = pose_model.process(rgb)
     if result.pose_landmarks is None:
         raise PhotoError("I could not find a person in this photo.")
     lm = np.array([[p.x * w, p.y * h, p.z, p.visibility] for p in result.pose_landmarks.landmark])
     mask = result.segmentation_mask > 0.5
     n_faces = len((faces.process(rgb).detections or []))
     _check_people(mask, n_faces)
-    frontal = _check_view(lm, n_faces)
+    return Pose(lm, _person_component(mask, lm), (w, h), n_faces)
+
+
+def analyze(image: Image.Image) -> BodyFeatures:
+    """Landmarks, mask, framing, quality and widths; PhotoError when the photo will not do."""
+    found = pose(image)
+    lm, h = found.landmarks, found.size[1]
+    frontal = _check_view(lm, found.faces)
     framing = _framing(lm, h)
     _check_standing(lm)
-    body = _person_component(mask, lm)
+    body = found.mask
     widths, height_px = _measure(body, lm, framing)
     if height_px < MIN_PERSON_PX:
         raise PhotoError(f"The person is only about {height_px:.0f} px tall in this photo; take it closer.")
     arms_away = _arms_away(body, lm)
     proportions = {"shoulder": abs(lm[L_SHOULDER, 0] - lm[R_SHOULDER, 0]) / height_px} | \
         {k: v / height_px for k, v in widths.items()}
-    return BodyFeatures(lm, body, (w, h), framing, frontal, arms_away, widths, height_px, proportions)
+    return BodyFeatures(lm, body, found.size, framing, frontal, arms_away, widths, height_px, proportions)
 
 
 def _check_people(mask: np.ndarray, n_faces: int) -> None:

@@ -8,12 +8,15 @@
   customer uploaded, on request. With a retention of 0 days nothing is kept: the caller uses
   the image in memory and `save` stores nothing.
 - Paths and pixels are never logged; callers refer to a photo by its id.
+- Try-on results made from a photo live in `data_dir/tryon-cache/<photo id>/` and are deleted
+  with the photo.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
+import shutil
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -26,6 +29,7 @@ from index.images import open_image
 from index.store import Store
 
 PHOTO_DIR = "photos"
+TRYON_CACHE_DIR = "tryon-cache"  # try-on results, one folder per photo id: they go when the photo goes
 
 
 @dataclass
@@ -77,6 +81,11 @@ class PhotoStore:
             if stray.name not in known:
                 stray.unlink(missing_ok=True)
                 gone += 1
+        cache = self.data_dir / TRYON_CACHE_DIR
+        for results in cache.iterdir() if cache.is_dir() else []:
+            if f"{results.name}.jpg" not in known:
+                shutil.rmtree(results, ignore_errors=True)
+                gone += 1
         return gone
 
     def forget_customer(self, customer_id: int) -> int:
@@ -88,6 +97,7 @@ class PhotoStore:
     def _delete(self, s, rows: list[m.PhotoUpload]) -> int:  # noqa: ANN001
         for row in rows:
             (self.data_dir / row.path).unlink(missing_ok=True)
+            shutil.rmtree(self.data_dir / TRYON_CACHE_DIR / row.id, ignore_errors=True)
         if rows:
             s.execute(delete(m.PhotoUpload).where(m.PhotoUpload.id.in_([r.id for r in rows])))
         return len(rows)
