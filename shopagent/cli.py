@@ -787,6 +787,35 @@ def eval_run(
 
 
 @app.command()
+def tryon(
+    person: Annotated[Path, typer.Argument(help="A photo of the shopper (one person, facing the camera).")],
+    sku: Annotated[str, typer.Argument(help="The product's SKU (or id) to put on them.")],
+    engine: Annotated[Optional[str], typer.Option(help="warp (CPU, default) or diffusion "
+                                                       "(default: the tryon_engine setting).")] = None,
+    size: Annotated[Optional[str], typer.Option(help="The size to show; a larger one sits looser.")] = None,
+    output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the picture.")] = Path("tryon.png"),
+    customer: Annotated[Optional[int], typer.Option(help="Whose photo it is (for deletion on request).")] = None,
+) -> None:
+    """Show a garment on a person's photo. Results are cached with the photo and deleted with it."""
+    from index.images import ImageError
+    from tryon.engines import TryOnError
+    from tryon.service import TryOnService
+
+    settings = load_settings()
+    store = open_store(settings)
+    product: str | int = int(sku) if sku.isdigit() else sku
+    try:
+        outcome = TryOnService(store, settings).try_on(person, product, size, engine, customer)
+    except (TryOnError, ImageError) as exc:
+        raise fail(str(exc)) from None
+    output.parent.mkdir(parents=True, exist_ok=True)
+    outcome.image.save(output)
+    where = "from the cache" if outcome.cached else f"{outcome.engine} engine"
+    console.print(f"{outcome.title} ({outcome.sku}{', size ' + outcome.size if outcome.size else ''}) on photo "
+                  f"{outcome.photo_id[:12]}: {output} ({where}, {outcome.seconds * 1000:.0f} ms)", highlight=False)
+
+
+@app.command()
 def doctor() -> None:
     """Say which models are present, which embedded defaults are in use, and whether the database answers."""
     from shopagent.doctor import run_checks

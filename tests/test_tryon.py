@@ -18,7 +18,8 @@ from shopagent.settings import Settings
 from tiny_inpaint import build_tiny_inpaint
 from tryon.body import pose
 from tryon.engines import TryOnError, TryOnOptions
-from tryon.engines.diffusion import DiffusionEngine, agnostic_mask
+from tryon.agnostic import agnostic_mask
+from tryon.engines.diffusion import DiffusionEngine
 from tryon.engines.warp import WarpEngine
 
 ASTRONAUT = Path(skimage.__file__).parent / "data" / "astronaut.png"  # a real photo, cropped at the waist

@@ -122,6 +122,16 @@ def _history(result: dict) -> str:
             f"{reasons}); {result['reviews']} reviews{stars}. Recent orders: {orders}.")
 
 
+def _tryon(result: dict) -> str:
+    size = f" in size {result['size']}" if result.get("size") else ""
+    notes = "".join(f" {n}" for n in result.get("notes", []))
+    return f"Here is [#{result['product_id']}] {result['title']}{size} on your photo.{notes}"
+
+
+def _look(result: dict) -> str:
+    return f"It is {result['look']}; {result['fit']}."
+
+
 def _draft(result: dict) -> str:
     return "Suggested reply:\n\n" + result["draft"]
 
@@ -132,6 +142,7 @@ TEMPLATES: dict[str, Callable[[dict], str]] = {
     "recommend_for_me": lambda r: _list(r, "Picked for you"),
     "get_product": _product, "compare_products": _compare, "summarize_reviews": _reviews,
     "recommend_size": _size, "analyze_body": _body, "add_to_cart": _cart, "view_cart": _cart,
+    "virtual_try_on": _tryon, "describe_look": _look,
     "order_status": _orders, "start_return": _return, "customer_history": _history, "draft_reply": _draft,
 }
 

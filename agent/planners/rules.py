@@ -51,7 +51,8 @@ INTENTS: dict[str, list[str]] = {
     "start_return": ["I want to return order 123", "it's too small, I want to send it back",
                      "how do I get a refund for my order", "return the jeans from my last order",
                      "return order 12 please", "I'd like to return an item", "I want a refund, it arrived broken"],
-    "tryon": ["show it on me", "can I try it on", "how would it look on me", "virtual try on"],
+    "tryon": ["show it on me", "can I try it on", "how would it look on me", "virtual try on",
+              "put the second one on my photo", "try this on", "put it on me"],
     "greeting": ["hi", "hello there", "good morning", "hey"],
     "thanks": ["thanks", "that's all, thank you", "great, thanks", "bye"],
     "help": ["what can you do", "help", "how does this work"],
@@ -65,6 +66,7 @@ CHIT_CHAT = {"view_cart", "greeting", "thanks", "help"}  # a garment named in th
 SHOPPER_ONLY = {"recommend"}
 MIN_SIMILARITY = 0.4
 PRODUCT_NUMBER = re.compile(r"#\d+")
+TRY_ON = re.compile(r"\btry\b.{0,30}\bon\b|\bon (me|my photo)\b|\btry-on\b", re.I)
 RECOMMEND = re.compile(r"\b(recommend|suggest)", re.I)
 STATUS = re.compile(r"\b(status|where|track|shipped|arrive|deliver)", re.I)
 LIKE = re.compile(r"\b(like|similar|same as|alike)\b", re.I)
@@ -110,6 +112,8 @@ class RulesPlanner:
         """Words that settle what similarity leaves close: "recommend" asks for advice, "return" for a return."""
         if label in ("search", "refine") and RECOMMEND.search(text) and persona != "staff":
             return "recommend"
+        if label in ("details", "search", "refine", "similar", "size") and TRY_ON.search(text):
+            return "tryon"
         if label == "order_status" and REGISTRY["start_return"].consent.search(text) and not STATUS.search(text):
             return "start_return"
         return label
@@ -277,8 +281,15 @@ class RulesPlanner:
         return self._call("start_return", **args)
 
     def _tryon(self, conv: Conversation, text: str, state: sl.State, photo_now: bool) -> Reply:
-        return Reply("Virtual try-on is not available in this version yet. I can tell you which size to take: "
-                     "send a full-body photo and your height.")
+        pid = sl.focus(text, state)
+        if pid is None:
+            return self._no_product(state)
+        if not conv.images:
+            return Reply("Send me a photo of yourself, facing the camera (head to toe for trousers and dresses), "
+                         "and I'll show it on you.")
+        size = sl.size_label(text)
+        return Reply(calls=[ToolCallRequest("virtual_try_on", {"product_id": pid, "photo_id": "latest", "size": size}),
+                            ToolCallRequest("describe_look", {"product_id": pid, "size": size})])
 
     def _greeting(self, conv: Conversation, text: str, state: sl.State, photo_now: bool) -> Reply:
         return Reply("Hello! What are you looking for today? You can describe it, e.g. 'navy linen shirt under 60', "

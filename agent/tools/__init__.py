@@ -5,6 +5,7 @@ from agent.tools import (  # noqa: F401 (registration on import)
     analyze_body,
     compare_products,
     customer_history,
+    describe_look,
     draft_reply,
     find_similar,
     get_product,
@@ -15,6 +16,7 @@ from agent.tools import (  # noqa: F401 (registration on import)
     start_return,
     summarize_reviews,
     view_cart,
+    virtual_try_on,
 )
 from agent.tools.context import Services, ToolContext, ToolError
 from agent.tools.registry import REGISTRY, ToolOutcome, run_tool, schemas_for, tools_for

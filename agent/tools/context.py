@@ -66,6 +66,12 @@ class Services:
         return PhotoStore(self.store, self.settings.data_dir, self.settings.photo_retention_days)
 
     @cached_property
+    def tryon(self):  # noqa: ANN201
+        from tryon.service import TryOnService
+
+        return TryOnService(self.store, self.settings, self.photos)
+
+    @cached_property
     def commerce(self) -> Commerce:
         return Commerce(self.store, self.settings.return_window_days)
 
