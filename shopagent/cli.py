@@ -815,6 +815,50 @@ def tryon(
                   f"{outcome.photo_id[:12]}: {output} ({where}, {outcome.seconds * 1000:.0f} ms)", highlight=False)
 
 
+@bench_app.command("tryon")
+def bench_tryon(
+    photos: Annotated[Optional[Path], typer.Option(help="A folder of photos of people (default: scikit-image's "
+                                                        "astronaut, a waist-up photo).")] = None,
+    per_category: Annotated[int, typer.Option(help="Demo garments per category.")] = 3,
+    out: Annotated[Path, typer.Option(help="Where the before/after pictures go.")] = Path("bench-tryon"),
+) -> None:
+    """The warp engine per category: colour ΔE, coverage IoU, identity SSIM (target >= 0.98), ms per 768x1024 image
+    (target <= 500 ms)."""
+    import numpy as np
+
+    from eval.bench_tryon import run
+    from index.products import ProductTable
+    from tryon.garment import KINDS
+
+    settings = load_settings()
+    store = open_store(settings)
+    if photos is None:
+        import skimage
+
+        people = [Path(skimage.__file__).parent / "data" / "astronaut.png"]
+    else:
+        people = sorted(p for p in photos.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and "person" in p.name) \
+            or sorted(p for p in photos.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+    if not people:
+        raise fail(f"no photos in {photos}.")
+    table = ProductTable.from_store(store)
+    garments = {c: [r for r in table.rows if r.category == c and r.image][:per_category] for c in KINDS}
+    garments = {c: rows for c, rows in garments.items() if rows}
+    if not garments:
+        raise fail("the catalog has no garment images: run `shopagent demo-data` first.")
+    rows = run(people, garments, settings.data_dir, out, progress=lambda c: err.print(f"[dim]… {c}[/]"))
+    result = Table("category", "tried", "refused", "colour ΔE", "coverage IoU", "identity SSIM (min)",
+                   "ms p50 / p95", title=f"bench tryon — warp engine, {len(people)} photo(s), 768x1024")
+    for r in rows:
+        tried = len(r.ms)
+        fmt = lambda v: f"{np.mean(v):.2f}" if v else "-"  # noqa: E731
+        result.add_row(r.category, str(tried), str(r.refused), fmt(r.delta_e), fmt(r.iou),
+                       f"{np.mean(r.ssim):.4f} ({min(r.ssim):.4f})" if r.ssim else "-",
+                       f"{np.percentile(r.ms, 50):.0f} / {np.percentile(r.ms, 95):.0f}" if r.ms else "-")
+    console.print(result)
+    err.print(f"[dim]before/after pictures in {out}[/]")
+
+
 @app.command()
 def doctor() -> None:
     """Say which models are present, which embedded defaults are in use, and whether the database answers."""

@@ -57,7 +57,7 @@ def test_a_larger_size_sits_looser(person: Image.Image) -> None:
         engine.try_on(person, garment, "t-shirt", TryOnOptions("XXL", sizes))
 
 
-@pytest.mark.parametrize(("category", "needs"), [("jeans", "down to the feet"), ("dress", "down to the knees"),
+@pytest.mark.parametrize(("category", "needs"), [("jeans", "down to the knees"), ("dress", "down to the knees"),
                                                  ("skirt", "down to the knees")])
 def test_the_photo_must_show_what_the_garment_covers(person: Image.Image, category: str, needs: str) -> None:
     with pytest.raises(TryOnError, match=needs):

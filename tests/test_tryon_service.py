@@ -60,3 +60,17 @@ def test_cli(shop: Settings, tmp_path: Path) -> None:
     assert out.is_file() and "warp engine" in result.output
     jeans = CliRunner().invoke(app, ["tryon", str(ASTRONAUT), sku, "--size", "XXXXL", "-o", str(out)], env=env)
     assert jeans.exit_code == 1 and "no size XXXXL" in jeans.output
+
+
+def test_bench_tryon_scores_and_saves_pictures(shop: Settings, tmp_path: Path) -> None:
+    from eval.bench_tryon import run
+    from index.products import ProductTable
+
+    table = ProductTable.from_store(Store(shop.db_url))
+    garments = {"t-shirt": [r for r in table.rows if r.category == "t-shirt" and r.image][:1],
+                "jeans": [r for r in table.rows if r.category == "jeans" and r.image][:1]}
+    rows = {r.category: r for r in run([ASTRONAUT], garments, shop.data_dir, tmp_path)}
+    top = rows["t-shirt"]
+    assert len(top.ms) == 1 and top.ssim[0] >= 0.98 and 0.2 < top.iou[0] <= 1 and top.delta_e[0] < 25
+    assert rows["jeans"].refused == 1 and not rows["jeans"].ms  # a waist-up photo shows no knees
+    assert len(list(tmp_path.glob("t-shirt-*.jpg"))) == 1

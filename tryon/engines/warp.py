@@ -2,7 +2,9 @@
 
 1. Cut the garment out of its product shot and read its landmarks (tryon.garment).
 2. Find the person's pose and mask (tryon.body.pose), and check the photo shows what the
-   garment covers (a top needs the shoulders, trousers the feet).
+   garment covers (a top needs the shoulders, a dress the knees, trousers the hips and knees;
+   ankles out of the frame are placed a thigh's length below the knees, and the hem runs out
+   of the picture).
 3. Map the garment's anchor points onto the body: shoulders onto the shoulder joints (tops,
    dresses) or the waistband onto the hips (bottoms), keeping the garment's proportions in its
    own frame and turning it with the shoulder or hip line; the hem follows the torso's or the
@@ -58,7 +60,7 @@ FOREARM_WIDTH = 0.2  # of the shoulder width
 NEEDS = {"top": ([L_SHOULDER, R_SHOULDER], "a photo showing the shoulders and the chest"),
          "dress": ([L_SHOULDER, R_SHOULDER, L_KNEE, R_KNEE], "a photo from the head down to the knees at least"),
          "skirt": ([L_HIP, R_HIP, L_KNEE, R_KNEE], "a photo from the waist down to the knees at least"),
-         "legs": ([L_HIP, R_HIP, L_ANKLE, R_ANKLE], "a full-body photo, down to the feet")}
+         "legs": ([L_HIP, R_HIP, L_KNEE, R_KNEE], "a photo from the waist down to the knees at least")}
 
 
 def size_factor(options: TryOnOptions) -> float:
@@ -152,8 +154,13 @@ def _reach(reach: str, lm: np.ndarray, top: np.ndarray, down: np.ndarray, torso:
     """How far down the body from the garment's top line a reference garment of this kind reaches."""
     if reach == "hips":
         return 1.0 * torso
-    a, b = {"knees": (R_KNEE, L_KNEE), "ankles": (R_ANKLE, L_ANKLE)}[reach]
-    target = (lm[a, :2] + lm[b, :2]) / 2
+    knees = (lm[R_KNEE, :2] + lm[L_KNEE, :2]) / 2
+    target = knees
+    if reach == "ankles":
+        hips = (lm[R_HIP, :2] + lm[L_HIP, :2]) / 2
+        seen = lm[R_ANKLE, 3] > 0.5 and lm[L_ANKLE, 3] > 0.5
+        # out of the frame, the ankles are about a thigh's length below the knees
+        target = (lm[R_ANKLE, :2] + lm[L_ANKLE, :2]) / 2 if seen else knees + (knees - hips)
     return max(float((target - top) @ down), 0.5 * torso)
 
 
