@@ -804,10 +804,13 @@ def tryon(
     settings = load_settings()
     store = open_store(settings)
     product: str | int = int(sku) if sku.isdigit() else sku
+    service = TryOnService(store, settings)
     try:
-        outcome = TryOnService(store, settings).try_on(person, product, size, engine, customer)
+        outcome = service.try_on(person, product, size, engine, customer)
     except (TryOnError, ImageError) as exc:
         raise fail(str(exc)) from None
+    for note in service.notes:
+        err.print(f"[yellow]{note}[/]", highlight=False)
     output.parent.mkdir(parents=True, exist_ok=True)
     outcome.image.save(output)
     where = "from the cache" if outcome.cached else f"{outcome.engine} engine"

@@ -17,7 +17,7 @@ from index.vocab import COLOURS
 from shopagent.settings import Settings
 from tiny_inpaint import build_tiny_inpaint
 from tryon.body import pose
-from tryon.engines import TryOnError, TryOnOptions
+from tryon.engines import ModelMissing, TryOnError, TryOnOptions
 from tryon.agnostic import agnostic_mask
 from tryon.engines.diffusion import DiffusionEngine
 from tryon.engines.warp import WarpEngine
@@ -96,7 +96,7 @@ def test_noncommercial_weights_need_the_flag(tiny_pipeline: Path) -> None:
     settings = Settings(tryon_base_model=str(tiny_pipeline), tryon_attn_weights="zhengchong/CatVTON", device="cpu")
     with pytest.raises(TryOnError, match="non-commercial"):
         DiffusionEngine.from_settings(settings)
-    with pytest.raises(TryOnError, match="not on this machine"):
+    with pytest.raises(ModelMissing, match="not on this machine"):
         DiffusionEngine.from_settings(Settings(tryon_base_model="/nowhere/sd-inpainting", device="cpu"))
 
 

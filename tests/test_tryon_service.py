@@ -51,6 +51,14 @@ def test_nothing_is_kept_with_zero_retention(shop: Settings) -> None:
         TryOnService(store, shop).try_on(ASTRONAUT, "NOPE-123")
 
 
+def test_a_missing_diffusion_model_falls_back_to_warp_and_says_so(shop: Settings) -> None:
+    store = Store(shop.db_url)
+    sku, _ = a_top(store)
+    service = TryOnService(store, shop.model_copy(update={"tryon_base_model": "/nowhere/sd-inpainting"}))
+    outcome = service.try_on(ASTRONAUT, sku, engine="diffusion")
+    assert outcome.engine == "warp" and "using the warp engine instead" in service.notes[0]
+
+
 def test_cli(shop: Settings, tmp_path: Path) -> None:
     sku, sizes = a_top(Store(shop.db_url))
     env = {"SHOPAGENT_DATA_DIR": str(shop.data_dir), "COLUMNS": "200"}

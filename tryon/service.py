@@ -20,7 +20,7 @@ from index import models as m
 from index.images import open_image
 from index.store import Store
 from shopagent.settings import Settings
-from tryon.engines import TryOnEngine, TryOnError, TryOnOptions
+from tryon.engines import ModelMissing, TryOnEngine, TryOnError, TryOnOptions
 from tryon.engines.registry import load_engine
 from tryon.photos import TRYON_CACHE_DIR, PhotoStore
 
@@ -49,11 +49,17 @@ class TryOnService:
         self.settings = settings
         self.photos = photos or PhotoStore(store, settings.data_dir, settings.photo_retention_days)
         self._engines: dict[str, TryOnEngine] = {}
+        self.notes: list[str] = []
 
     def engine(self, name: str | None = None) -> TryOnEngine:
+        """The engine by name; a diffusion engine whose weights are missing falls back to warp, and says so."""
         name = name or self.settings.tryon_engine
         if name not in self._engines:
-            self._engines[name] = load_engine(name, self.settings)
+            try:
+                self._engines[name] = load_engine(name, self.settings)
+            except ModelMissing as exc:
+                self.notes.append(f"{exc}; using the warp engine instead.")
+                self._engines[name] = load_engine("warp", self.settings)
         return self._engines[name]
 
     def _product(self, product: str | int) -> m.Product:
@@ -78,7 +84,8 @@ class TryOnService:
         start = time.perf_counter()
         p = self._product(product)
         sizes = tuple(v.size_label for v in sorted(p.variants, key=lambda v: v.position))
-        engine_name = engine or self.settings.tryon_engine
+        runner = self.engine(engine)
+        engine_name = runner.id  # the engine that will run (a missing diffusion model means warp)
         if photo_id is None:
             stored = self.photos.save(person if not isinstance(person, Image.Image) else _png_bytes(person), customer_id)
             photo_id, image = stored.id, stored.image
@@ -91,7 +98,7 @@ class TryOnService:
             return TryOnOutcome(Image.open(cached), photo_id, p.id, p.sku, p.title, p.category, size, engine_name,
                                 True, time.perf_counter() - start, cached)
         garment = open_image(self.settings.data_dir / p.images[0].path)
-        result = self.engine(engine_name).try_on(image, garment, p.category, TryOnOptions(size, sizes))
+        result = runner.try_on(image, garment, p.category, TryOnOptions(size, sizes))
         path = None
         if self.settings.photo_retention_days > 0:
             folder.mkdir(parents=True, exist_ok=True)

@@ -17,6 +17,10 @@ class TryOnError(ValueError):
     """A try-on we cannot do with these inputs; the message says what to change."""
 
 
+class ModelMissing(TryOnError):
+    """The engine's weights are not on this machine."""
+
+
 @dataclass
 class TryOnOptions:
     size: str | None = None  # the size label shown; None: the garment's middle size

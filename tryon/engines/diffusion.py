@@ -25,7 +25,7 @@ from PIL import Image
 from shopagent.hub import find_local_model
 from shopagent.settings import Settings
 from tryon.body import PhotoError, pose, work_rgb
-from tryon.engines import TryOnError, TryOnOptions, TryOnResult
+from tryon.engines import ModelMissing, TryOnError, TryOnOptions, TryOnResult
 from tryon.agnostic import agnostic_mask
 from tryon.garment import GarmentError, cut_out, kind_of
 
@@ -45,8 +45,8 @@ class DiffusionEngine:
 
         path = find_local_model(settings.tryon_base_model)
         if path is None:
-            raise TryOnError(f"the diffusion engine's model {settings.tryon_base_model} is not on this machine; "
-                             "download it (huggingface-cli download ...) or use tryon_engine = \"warp\".")
+            raise ModelMissing(f"the diffusion engine's model {settings.tryon_base_model} is not on this machine "
+                               f"(huggingface-cli download {settings.tryon_base_model})")
         cuda = settings.device == "cuda" or (settings.device == "auto" and torch.cuda.is_available())
         pipeline = StableDiffusionInpaintPipeline.from_pretrained(
             str(path), dtype=torch.float16 if cuda else torch.float32, safety_checker=None,
