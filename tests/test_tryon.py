@@ -107,3 +107,22 @@ def test_agnostic_mask_covers_the_torso_not_the_head(person: Image.Image) -> Non
     nose = lm[0, :2].astype(int)
     chest = ((lm[11, :2] + lm[12, :2]) / 2 + [0, 30]).astype(int)
     assert not mask[nose[1], nose[0]] and mask[chest[1], chest[0]]
+
+
+def test_the_spline_pass_widens_a_garment_narrower_than_the_body() -> None:
+    from tryon.engines.warp import fit_to_body
+    from tryon.garment import Garment
+
+    h, w = 500, 400
+    warped = np.zeros((h, w, 4), np.uint8)
+    warped[100:400, 150:250] = (200, 0, 0, 255)  # a garment 100 px wide
+    person = np.zeros((h, w), bool)
+    person[80:480, 90:310] = True  # a body 220 px wide under it
+    marks = {"left_shoulder": (150, 100), "right_shoulder": (249, 100), "left_waist": (150, 280),
+             "right_waist": (249, 280), "left_hem": (150, 399), "right_hem": (249, 399)}
+    lm = np.zeros((33, 4))
+    lm[23], lm[24] = (300, 400, 0, 1), (100, 400, 0, 1)  # hip joints 200 px apart
+    out = fit_to_body(warped, Garment(warped, "t-shirt", "top", marks), np.eye(3), person, 1.0, lm)
+    widths = {y: int((out[y, :, 3] > 127).sum()) for y in (280, 390)}
+    assert all(v > 200 for v in widths.values()), widths
+    assert out[110, :, 3].sum() < 1.3 * warped[110, :, 3].sum()  # the shoulders stay where they were

@@ -8,7 +8,9 @@
 3. Map the garment's anchor points onto the body: shoulders onto the shoulder joints (tops,
    dresses) or the waistband onto the hips (bottoms), keeping the garment's proportions in its
    own frame and turning it with the shoulder or hip line; the hem follows the torso's or the
-   legs' lean. A projective warp (OpenCV) carries the pixels.
+   legs' lean. A projective warp (OpenCV) carries the pixels; then a thin-plate spline moves the
+   waist and hem sides out wherever the body under them is wider than the garment's own shape
+   (the body's width read off its mask, capped by the hip joints as in tryon.body).
 4. Occlusion: nothing of a top or dress above the neck (face and hair stay in front), and the
    hands stay in front.
 5. Shading: the person's own light and folds (their luminance over its blur) modulate the
@@ -27,6 +29,8 @@ import numpy as np
 from PIL import Image
 
 from tryon.body import (
+    HIP_CAP,
+    WAIST_CAP,
     L_ANKLE,
     L_ELBOW,
     L_HIP,
@@ -57,6 +61,7 @@ LEAN_FOLLOW = 0.7  # how much the hem follows the hips' or ankles' sideways offs
 # (the demo's t-shirt, knee-length dress, knee-length skirt and full-length jeans).
 LENGTH_REF = {"top": (1.55, "hips"), "dress": (3.0, "knees"), "skirt": (1.6, "knees"), "legs": (2.0, "ankles")}
 FOREARM_WIDTH = 0.2  # of the shoulder width
+BODY_EASE = 1.06  # a garment's waist and hem sit at least this much wider than the body under them
 NEEDS = {"top": ([L_SHOULDER, R_SHOULDER], "a photo showing the shoulders and the chest"),
          "dress": ([L_SHOULDER, R_SHOULDER, L_KNEE, R_KNEE], "a photo from the head down to the knees at least"),
          "skirt": ([L_HIP, R_HIP, L_KNEE, R_KNEE], "a photo from the waist down to the knees at least"),
@@ -94,10 +99,12 @@ class WarpEngine:
             raise TryOnError(f"to try on a {category} I need {advice}; this photo is cropped too tightly.")
         rgb = work_rgb(person)
         t2 = time.perf_counter()
-        src, dst = control_points(g, body.landmarks, size_factor(options))
+        widen = size_factor(options)
+        src, dst = control_points(g, body.landmarks, widen)
         h, w = rgb.shape[:2]
         matrix = cv2.getPerspectiveTransform(src.astype(np.float32), dst.astype(np.float32))
         warped = cv2.warpPerspective(g.rgba, matrix, (w, h), flags=cv2.INTER_LINEAR, borderValue=(0, 0, 0, 0))
+        warped = fit_to_body(warped, g, matrix, body.mask, widen, body.landmarks)
         t3 = time.perf_counter()
         alpha = warped[..., 3].astype(np.float32) / 255
         occlude(alpha, body.landmarks, g.kind)
@@ -148,6 +155,57 @@ def control_points(g: Garment, lm: np.ndarray, widen: float) -> tuple[np.ndarray
         hem_mid = (dst[2] + dst[3]) / 2
         dst[2:] += LEAN_FOLLOW * (follow[0] - hem_mid[0]) * np.array([1.0, 0.0])
     return src, dst
+
+
+def _project(matrix: np.ndarray, points: np.ndarray) -> np.ndarray:
+    return cv2.perspectiveTransform(points.reshape(1, -1, 2).astype(np.float32), matrix)[0]
+
+
+def _half_width(mask: np.ndarray, y: float, cx: float) -> float | None:
+    """Half the width of the person's run of pixels on row y around column cx (the torso or hips)."""
+    row = mask[int(np.clip(y, 0, mask.shape[0] - 1))]
+    x = int(np.clip(cx, 0, len(row) - 1))
+    if not row[x]:
+        return None
+    left = x - int(np.argmin(row[x::-1])) if not row[x::-1].all() else 0
+    right = x + int(np.argmin(row[x:])) if not row[x:].all() else len(row)
+    return (right - left) / 2
+
+
+def fit_to_body(warped: np.ndarray, g: Garment, matrix: np.ndarray, person: np.ndarray, widen: float,
+                lm: np.ndarray) -> np.ndarray:
+    """A thin-plate-spline pass: where the body is wider than the garment's own shape at its waist or hem,
+    the garment's sides move out to cover it (with ease), and the rest of the garment follows smoothly."""
+    names = [n for n in ("left_waist", "right_waist", "left_hem", "right_hem") if n in g.landmarks]
+    if g.kind == "legs" or len(names) < 4:
+        return warped  # trouser legs keep their own shape
+    anchors = [n for n in ("left_shoulder", "right_shoulder", "collar") if n in g.landmarks]
+    src = _project(matrix, np.array([g.landmarks[n] for n in anchors + names]))
+    dst = src.copy()
+    hips = abs(lm[L_HIP, 0] - lm[R_HIP, 0])
+    for i, cap in zip(range(len(anchors), len(src), 2), (WAIST_CAP, HIP_CAP)):
+        (lx, ly), (rx, ry) = src[i], src[i + 1]
+        cx, cy = (lx + rx) / 2, (ly + ry) / 2
+        body = _half_width(person, cy, cx)
+        if body is None:
+            continue
+        body = min(body, cap * hips / 2)  # arms against the body merge with it in the mask
+        half = max((rx - lx) / 2, BODY_EASE * widen * body)
+        dst[i, 0], dst[i + 1, 0] = cx - half, cx + half
+    if np.allclose(src, dst, atol=1.0):
+        return warped
+    ys, xs = np.nonzero(warped[..., 3])
+    margin = int(np.abs(dst - src).max()) + 8  # room for the sides to move into
+    x0, x1 = max(0, xs.min() - margin), min(warped.shape[1], xs.max() + margin + 1)
+    y0, y1 = max(0, ys.min() - margin), min(warped.shape[0], ys.max() + margin + 1)
+    roi = np.ascontiguousarray(warped[y0:y1, x0:x1])
+    offset = np.array([x0, y0], np.float32)
+    tps = cv2.createThinPlateSplineShapeTransformer()
+    matches = [cv2.DMatch(i, i, 0) for i in range(len(src))]
+    tps.estimateTransformation((dst - offset).reshape(1, -1, 2), (src - offset).reshape(1, -1, 2), matches)
+    out = np.zeros_like(warped)
+    out[y0:y1, x0:x1] = tps.warpImage(roi, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    return out
 
 
 def _reach(reach: str, lm: np.ndarray, top: np.ndarray, down: np.ndarray, torso: float) -> float:
