@@ -234,8 +234,12 @@ def _snapshot(url: str, folder: Path) -> Path | None:
     if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
         return None
     target = folder / "pristine.sqlite"
-    with sqlite3.connect(parsed.database) as src, sqlite3.connect(target) as dst:
+    src, dst = sqlite3.connect(parsed.database), sqlite3.connect(target)
+    try:
         src.backup(dst)
+    finally:
+        src.close()
+        dst.close()
     return target
 
 
