@@ -863,6 +863,24 @@ def bench_tryon(
 
 
 @app.command()
+def ui(
+    host: Annotated[str, typer.Option(help="Address to listen on; 0.0.0.0 exposes it to the network.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 7860,
+    concurrency: Annotated[int, typer.Option(help="Turns worked on at once (Gradio's queue).")] = 2,
+) -> None:
+    """Start the shopper's chat in the browser (Gradio) on the configured catalog and models."""
+    from ui.shopper import build_shopper_app
+
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    settings = load_settings()
+    agent = build_agent_or_fail(settings)
+    app = build_shopper_app(agent)
+    app.queue(default_concurrency_limit=concurrency)
+    console.print(f"shopagent UI on http://{host}:{port}", highlight=False)
+    app.launch(server_name=host, server_port=port, show_error=False, allowed_paths=[str(settings.data_dir)])
+
+
+@app.command()
 def doctor() -> None:
     """Say which models are present, which embedded defaults are in use, and whether the database answers."""
     from shopagent.doctor import run_checks
