@@ -103,6 +103,22 @@ class ConversationLog:
                                                         duration_ms=o.get("duration_ms", 0.0)))
                 s.add(stored)
 
+    def latest(self, customer_id: int, persona: str = "shopper") -> tuple[str, list[tuple[str, str]]] | None:
+        """The customer's newest conversation: its key and (role, text) of each message, for the copilot."""
+        with self.store.session() as s:
+            row = s.scalars(select(m.Conversation).where(m.Conversation.customer_id == customer_id,
+                                                         m.Conversation.persona == persona)
+                            .order_by(m.Conversation.id.desc()).options(selectinload(m.Conversation.messages))).first()
+            if row is None:
+                return None
+            return row.session_key, [(msg.role, msg.content) for msg in row.messages if msg.content]
+
+    def add_staff_reply(self, key: str, text: str, author: str) -> None:
+        """A reply a staff member sent into the customer's conversation."""
+        with self.store.session() as s:
+            row = s.scalars(select(m.Conversation).where(m.Conversation.session_key == key)).one()
+            s.add(m.Message(conversation_id=row.id, role="staff", content=text, meta={"author": author}))
+
     def load(self, key: str) -> tuple[Conversation, list[str]] | None:
         """The conversation and the ids of photos it used (the caller fetches what is still kept)."""
         with self.store.session() as s:
@@ -116,6 +132,8 @@ class ConversationLog:
             for msg in row.messages:
                 photo_ids += msg.photo_ids
                 entry: dict = {"role": msg.role, "content": msg.content}
+                if msg.role == "staff":  # a reply customer care sent into the chat
+                    entry = {"role": "assistant", "content": f"[customer care] {msg.content}"}
                 if msg.photo_ids:
                     entry["photo_ids"] = list(msg.photo_ids)
                 calls = []

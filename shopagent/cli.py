@@ -868,16 +868,36 @@ def ui(
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 7860,
     concurrency: Annotated[int, typer.Option(help="Turns worked on at once (Gradio's queue).")] = 2,
 ) -> None:
-    """Start the shopper's chat in the browser (Gradio) on the configured catalog and models."""
-    from ui.shopper import build_shopper_app
+    """The shopper's chat at / and the staff copilot at /staff (login from staff_accounts), in the browser."""
+    import uvicorn
+
+    from ui.server import build_server
 
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     settings = load_settings()
     agent = build_agent_or_fail(settings)
-    app = build_shopper_app(agent)
-    app.queue(default_concurrency_limit=concurrency)
-    console.print(f"shopagent UI on http://{host}:{port}", highlight=False)
-    app.launch(server_name=host, server_port=port, show_error=False, allowed_paths=[str(settings.data_dir)])
+    if not settings.staff_accounts:
+        err.print("[yellow]no staff_accounts set: the copilot at /staff lets no one in "
+                  "(make one with `shopagent staff-password NAME`).[/]", highlight=False)
+    console.print(f"shopagent: shoppers on http://{host}:{port}/ , staff on http://{host}:{port}/staff",
+                  highlight=False)
+    uvicorn.run(build_server(agent, concurrency), host=host, port=port, log_level="warning")
+
+
+@app.command("staff-password")
+def staff_password(
+    name: Annotated[str, typer.Argument(help="The staff member's login name.")],
+    role: Annotated[str, typer.Option(help="agent (look up, draft, send) or lead (also start returns).")] = "agent",
+) -> None:
+    """Make a copilot login: prints the line to add under [staff_accounts] in shopagent.toml."""
+    from shopagent.staff import account_entry
+
+    password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
+    try:
+        entry = account_entry(role, password)
+    except ValueError as exc:
+        raise fail(str(exc)) from None
+    console.print(f'[staff_accounts]\n{name} = "{entry}"', highlight=False, markup=False)
 
 
 @app.command()

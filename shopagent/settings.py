@@ -68,6 +68,12 @@ class Settings(BaseSettings):
     demo_products: int = Field(2000, ge=10, description="Products in the demo catalog.")
     demo_customers: int = Field(1000, ge=10, description="Customers in the demo catalog.")
 
+    # staff copilot
+    staff_accounts: dict[str, str] = Field(
+        default_factory=dict,
+        description='Copilot logins: name -> "ROLE:HASH" (roles agent or lead); make one with `shopagent staff-password`.',
+    )
+
     # shop policy
     return_window_days: int = Field(30, ge=0, description="Days after delivery a return can be started.")
 
