@@ -22,6 +22,7 @@ from agent.planners import Planner, PlannerError, Reply
 from agent.prompts import system_prompt
 from agent.tools import Services, ToolContext, run_tool, schemas_for
 from agent.tools.registry import PERSONAS
+from index import models as m
 from index.images import ImageError, open_image
 
 REPAIRS = 1
@@ -47,6 +48,10 @@ class Agent:
             raise AgentError(f"unknown persona {persona!r}; one of {', '.join(PERSONAS)}.")
         if persona == "staff" and customer_id is None:
             raise AgentError("the staff copilot assists one customer: give their customer id.")
+        if customer_id is not None:
+            with self.services.store.session() as s:
+                if s.get(m.Customer, customer_id) is None:
+                    raise AgentError(f"there is no customer {customer_id}; check the id, or continue as a guest.")
         if key:
             loaded = self.log.load(key)
             if loaded is not None:

@@ -143,3 +143,32 @@ def shop_agent(shop):  # noqa: ANN001, ANN201 (agent.loop.Agent over the demo sh
     from agent.build import build_agent
 
     return build_agent(shop)
+
+
+@pytest.fixture(scope="session")
+def ui_server(shop_agent):  # noqa: ANN001, ANN201 (the URL of both pages, served on 127.0.0.1 for the session)
+    """The shopper's page and the copilot (staff: lena, a lead, and sam, an agent; password "correct horse 1")."""
+    import threading
+    import time
+
+    import uvicorn
+
+    from agent.loop import Agent
+    from shopagent.staff import account_entry
+    from ui.server import build_server
+
+    password = "correct horse 1"
+    agent = Agent(shop_agent.services, shop_agent.planner, shop_agent.planner_note)
+    agent.settings = shop_agent.settings.model_copy(update={"staff_accounts": {
+        "lena": account_entry("lead", password), "sam": account_entry("agent", password)}})
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(build_server(agent), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    for _ in range(400):
+        if server.started:
+            break
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)

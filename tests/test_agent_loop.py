@@ -231,3 +231,8 @@ def test_a_missing_slot_is_asked_for_and_the_answer_completes_the_request(shop_a
     assert [line.product_id for line in shop_agent.services.commerce.cart("customer:12").lines] == [card["product_id"]]
     # without the question, a bare size is no request to buy anything
     assert "add_to_cart" not in [c[0] for c in calls(turn(shop_agent, conv, card["sizes_in_stock"][0]))]
+
+
+def test_an_unknown_customer_is_refused(shop_agent: Agent) -> None:
+    with pytest.raises(AgentError, match="no customer 987654"):
+        shop_agent.open("shopper", 987654)

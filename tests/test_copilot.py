@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
-from collections.abc import Iterator
-
 import httpx
 import pytest
 from sqlalchemy import select
@@ -16,32 +11,7 @@ from agent.loop import Agent
 from index import models as m
 from shopagent.staff import account_entry, role_of
 
-PASSWORD = "correct horse 1"
-
-
-@pytest.fixture(scope="module")
-def server(shop_agent: Agent) -> Iterator[str]:
-    import uvicorn
-
-    from ui.server import build_server
-
-    settings = shop_agent.settings.model_copy(update={"staff_accounts": {
-        "lena": account_entry("lead", PASSWORD), "sam": account_entry("agent", PASSWORD)}})
-    agent = Agent(shop_agent.services, shop_agent.planner, shop_agent.planner_note)
-    agent.settings = settings
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    uv = uvicorn.Server(uvicorn.Config(build_server(agent), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=uv.run, daemon=True)
-    thread.start()
-    for _ in range(200):
-        if uv.started:
-            break
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    uv.should_exit = True
-    thread.join(timeout=10)
+PASSWORD = "correct horse 1"  # the ui_server fixture's accounts: lena (lead) and sam (agent)
 
 
 def staff(url: str, name: str):  # noqa: ANN201
@@ -59,23 +29,23 @@ def test_passwords(shop_agent: Agent) -> None:
     assert PASSWORD not in account_entry("agent", PASSWORD)
 
 
-def test_the_staff_page_refuses_without_a_login(server: str) -> None:
+def test_the_staff_page_refuses_without_a_login(ui_server: str) -> None:
     from gradio_client import Client
 
-    assert httpx.get(f"{server}/staff/config").status_code == 401
-    assert httpx.post(f"{server}/staff/login/", data={"username": "lena", "password": "nope"}).status_code >= 400
+    assert httpx.get(f"{ui_server}/staff/config").status_code == 401
+    assert httpx.post(f"{ui_server}/staff/login/", data={"username": "lena", "password": "nope"}).status_code >= 400
     with pytest.raises(Exception):  # noqa: B017 (gradio_client raises different errors across versions)
-        Client(f"{server}/staff/", verbose=False)
-    assert httpx.get(f"{server}/config").status_code == 200  # the shopper's page is public
+        Client(f"{ui_server}/staff/", verbose=False)
+    assert httpx.get(f"{ui_server}/config").status_code == 200  # the shopper's page is public
 
 
-def test_lookup_draft_send_and_roles(server: str, shop_agent: Agent) -> None:
+def test_lookup_draft_send_and_roles(ui_server: str, shop_agent: Agent) -> None:
     with shop_agent.services.store.session() as s:
         order = s.scalars(select(m.Order).where(m.Order.status == m.OrderStatus.DELIVERED)).first()
         customer, order_id = order.customer_id, order.id
     shopper = shop_agent.open("shopper", customer)
     list(shop_agent.respond(shopper, UserMessage("where is my order?")))
-    lead = staff(server, "lena")
+    lead = staff(ui_server, "lena")
     history, reply = lead.predict("draft a reply about the order status", [], customer, api_name="/ask")
     assert any(m_.get("metadata", {}).get("title") == "🔧 draft_reply" for m_ in history)
     assert reply.startswith("Hi ")
@@ -84,4 +54,4 @@ def test_lookup_draft_send_and_roles(server: str, shop_agent: Agent) -> None:
     with pytest.raises(Exception, match="confirm"):  # noqa: B017
         lead.predict(order_id, "too small", False, [], customer, api_name="/start_return")
     with pytest.raises(Exception, match="lead role"):  # noqa: B017
-        staff(server, "sam").predict(order_id, "too small", True, [], customer, api_name="/start_return")
+        staff(ui_server, "sam").predict(order_id, "too small", True, [], customer, api_name="/start_return")

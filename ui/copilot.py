@@ -41,9 +41,14 @@ class CopilotSession:
             yield history, key, gr.skip()
             return
         try:
-            conv = self.agent.open("staff", int(customer), key or None)
-        except AgentError:
-            conv = self.agent.open("staff", int(customer))  # another customer: a new copilot conversation
+            try:
+                conv = self.agent.open("staff", int(customer), key or None)
+            except AgentError:
+                conv = self.agent.open("staff", int(customer))  # another customer: a new copilot conversation
+        except AgentError as exc:
+            history.append(gr.ChatMessage(role="assistant", content=str(exc)))
+            yield history, key, gr.skip()
+            return
         history.append(gr.ChatMessage(role="user", content=text))
         started: dict = {}
         draft = gr.skip()

@@ -13,6 +13,7 @@ import gradio as gr
 
 from agent.conversation import UserMessage
 from agent.loop import Agent, AgentError
+from index.vector_index import VectorIndexError
 
 EXAMPLES = ["I'm looking for a navy linen shirt under 60", "a red dress, not striped", "show me sneakers in size 42",
             "what would you recommend for me?", "where is my order?"]
@@ -21,6 +22,11 @@ CARD_ACTIONS = {"Details": "tell me more about #{id}", "More like this": "find s
 
 
 def banner(agent: Agent) -> str:
+    """Which planner and models answer, or which embedded defaults stand in for them (loads search once)."""
+    try:
+        agent.services.search  # noqa: B018 (opening the index fills in the embedder's note)
+    except (VectorIndexError, FileNotFoundError, ValueError) as exc:
+        return f"**Search is not ready:** {exc}"
     notes = [agent.planner_note, *agent.services.notes]
     return "**Models in use:** " + " · ".join(n for n in notes if n)
 
@@ -62,7 +68,7 @@ class ShopperSession:
         text = message.get("text", "") if isinstance(message, dict) else str(message)
         files = [f if isinstance(f, str) else f.get("path") for f in (message.get("files", []) if isinstance(
             message, dict) else [])]
-        customer_id = int(customer) if customer not in (None, "") else None
+        customer_id = int(customer) if customer not in (None, "") and int(customer) > 0 else None
         history = list(history or [])
         try:
             conv = self.agent.open("shopper", customer_id, key or None)
