@@ -237,6 +237,21 @@ class Commerce:
 
     # ------------------------------------------------------------ the customer, for staff
 
+    def find_customers(self, query: str, limit: int = 10) -> list[tuple[int, str, str]]:
+        """(id, name, e-mail) of customers whose name or e-mail contains the words, or whose id it is."""
+        query = query.strip()
+        if not query:
+            return []
+        with self.store.session() as s:
+            if query.isdigit():
+                found = s.get(m.Customer, int(query))
+                return [(found.id, found.name, found.email)] if found else []
+            pattern = f"%{query.lower()}%"
+            rows = s.scalars(select(m.Customer).where(func.lower(m.Customer.name).like(pattern)
+                                                      | func.lower(m.Customer.email).like(pattern))
+                             .order_by(m.Customer.id).limit(limit)).all()
+            return [(c.id, c.name, c.email) for c in rows]
+
     def customer_history(self, customer_id: int) -> dict:
         """Who the customer is and what they did: the copilot's first look."""
         with self.store.session() as s:

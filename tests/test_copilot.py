@@ -55,3 +55,14 @@ def test_lookup_draft_send_and_roles(ui_server: str, shop_agent: Agent) -> None:
         lead.predict(order_id, "too small", False, [], customer, api_name="/start_return")
     with pytest.raises(Exception, match="lead role"):  # noqa: B017
         staff(ui_server, "sam").predict(order_id, "too small", True, [], customer, api_name="/start_return")
+
+
+def test_find_a_customer(ui_server: str, shop_agent: Agent) -> None:
+    commerce = shop_agent.services.commerce
+    with shop_agent.services.store.session() as s:
+        someone = s.scalars(select(m.Customer).order_by(m.Customer.id)).first()
+        name, email, cid = someone.name, someone.email, someone.id
+    assert (cid, name, email) in commerce.find_customers(name.split()[0].lower())
+    assert commerce.find_customers(str(cid)) == [(cid, name, email)] and commerce.find_customers("  ") == []
+    found = staff(ui_server, "sam").predict(email.split("@")[0], api_name="/find_customer")
+    assert [cid] == [value for _, value in found["choices"]]

@@ -94,7 +94,8 @@ def test_click_try_on_and_see_the_picture(page, ui_server: str) -> None:  # noqa
     page.locator("#cards img").first.click()
     page.wait_for_function("document.querySelector('#product textarea, #product input').value !== ''")
     page.get_by_role("button", name="Try on").click()
-    page.locator("#tryon img").wait_for()
+    page.locator("#tryon img").first.wait_for()
+    assert page.locator("#tryon img").count() == 2  # before and after, on a slider
     assert "on your photo" in page.locator("#chat").inner_text()
     shot(page, "shopper-try-on")
 

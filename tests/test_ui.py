@@ -39,7 +39,7 @@ def send(c, text: str, customer: int | None = None, files: list[Path] | None = N
     from gradio_client import handle_file
 
     message = {"text": text, "files": [handle_file(str(f)) for f in files or []]}
-    return c.predict(message, [], customer, api_name="/chat")
+    return c.predict(message, [], customer, None, api_name="/chat")
 
 
 def texts(history: list[dict]) -> list[str]:
@@ -60,18 +60,20 @@ def test_search_shows_tool_boxes_answers_and_cards(url: str) -> None:
 def test_size_advice_and_cart_panels(url: str, shop_agent: Agent) -> None:
     c = client(url)
     send(c, "show me t-shirts", customer=4)
-    _, _, size, _, _, _ = send(c, "what size should I take for the first one", customer=4)
+    _, _, size, _, _, _, _ = send(c, "what size should I take for the first one", customer=4)
     assert size.startswith("### Size") and "Confidence" in size
     row = next(r for r in shop_agent.services.table.rows if r.category == "t-shirt" and r.sizes_in_stock)
-    _, _, _, _, cart, _ = send(c, f"add #{row.id} in size {row.sizes_in_stock[0]} to my cart", customer=4)
+    _, _, _, _, cart, _, _ = send(c, f"add #{row.id} in size {row.sizes_in_stock[0]} to my cart", customer=4)
     assert f"#{row.id}" in cart and "Total" in cart
 
 
 def test_a_photo_try_on_shows_the_picture(url: str) -> None:
     c = client(url)
     send(c, "show me t-shirts", customer=6)
-    history, _, _, tryon, _, _ = send(c, "try the first one on me", customer=6, files=[ASTRONAUT])
-    assert tryon and Path(tryon).is_file() and "on your photo" in texts(history)[-1]
+    history, _, _, tryon, _, _, _ = send(c, "try the first one on me", customer=6, files=[ASTRONAUT])
+    before, after = tryon
+    assert Path(before).is_file() and Path(after).is_file() and before != after  # the photo, and the garment on it
+    assert "on your photo" in texts(history)[-1]
 
 
 def test_errors_read_like_messages(url: str, tmp_path: Path) -> None:

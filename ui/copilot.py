@@ -95,6 +95,8 @@ def build_copilot_app(agent: Agent) -> gr.Blocks:
         key = gr.State("")
         with gr.Row():
             with gr.Column(scale=2):
+                search = gr.Textbox(label="Find a customer (name, e-mail or id)", elem_id="find-customer")
+                matches = gr.Dropdown(label="Matches", choices=[], elem_id="matches")
                 customer = gr.Number(label="Customer id", precision=0, elem_id="customer")
                 load = gr.Button("Load the customer", variant="primary")
                 live = gr.Markdown("", label="Live conversation", elem_id="live")
@@ -112,6 +114,10 @@ def build_copilot_app(agent: Agent) -> gr.Blocks:
         load.click(lambda c: live_view(agent, int(c))[1] if c not in (None, "") else "", customer, live,
                    api_name="live").then(session.ask, [gr.State("customer overview"), chat, key, customer],
                                          [chat, key, reply], api_name="overview")
+        search.submit(lambda q: gr.Dropdown(choices=[(f"{n} <{e}> (#{i})", i) for i, n, e in
+                                                    agent.services.commerce.find_customers(q)], value=None),
+                      search, matches, api_name="find_customer")
+        matches.change(lambda i: i, matches, customer, api_name=False)
         ask.submit(session.ask, [ask, chat, key, customer], [chat, key, reply], api_name="ask")
         send.click(session.send, [reply, customer], [live, reply], api_name="send")
         do_return.click(session.start_return, [order, reason, confirm, chat, key, customer], [chat, key, reply],

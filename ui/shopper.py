@@ -62,19 +62,20 @@ class ShopperSession:
     def __init__(self, agent: Agent) -> None:
         self.agent = agent
 
-    def respond(self, message: dict | str, history: list, key: str, customer: float | None
-                ) -> Iterator[tuple]:
-        """Stream (history, key, cards, size panel, try-on panel, cart panel, textbox) as the agent works."""
+    def respond(self, message: dict | str, history: list, key: str, customer: float | None,
+                webcam: str | None = None) -> Iterator[tuple]:
+        """Stream (history, key, cards, size panel, try-on panel, cart panel, textbox, webcam) as the agent works."""
         text = message.get("text", "") if isinstance(message, dict) else str(message)
         files = [f if isinstance(f, str) else f.get("path") for f in (message.get("files", []) if isinstance(
             message, dict) else [])]
+        files += [webcam] if webcam else []
         customer_id = int(customer) if customer not in (None, "") and int(customer) > 0 else None
         history = list(history or [])
         try:
             conv = self.agent.open("shopper", customer_id, key or None)
         except AgentError as exc:
             history.append(gr.ChatMessage(role="assistant", content=str(exc)))
-            yield history, key, gr.skip(), gr.skip(), gr.skip(), gr.skip(), None
+            yield history, key, gr.skip(), gr.skip(), gr.skip(), gr.skip(), None, None
             return
         for path in files:
             history.append(gr.ChatMessage(role="user", content=gr.Image(path)))
@@ -100,15 +101,15 @@ class ShopperSession:
                     if answer not in history:
                         history.append(answer)
                     cards = _cards(event.data.get("products", []), self.agent.settings.data_dir)
-                    yield history, conv.key, cards or gr.skip(), size, tryon, cart, None
+                    yield history, conv.key, cards or gr.skip(), size, tryon, cart, None, None
                     return
                 elif event.kind == "notice":
                     history.append(gr.ChatMessage(role="assistant", content=event.text,
                                                   metadata={"title": "ℹ️ note"}))
-                yield history, conv.key, gr.skip(), size, tryon, cart, None
+                yield history, conv.key, gr.skip(), size, tryon, cart, None, None
         except AgentError as exc:
             history.append(gr.ChatMessage(role="assistant", content=str(exc)))
-            yield history, conv.key, gr.skip(), size, tryon, cart, None
+            yield history, conv.key, gr.skip(), size, tryon, cart, None, None
 
     def _panels(self, event, size, tryon, cart):  # noqa: ANN001, ANN202
         if not event.data["ok"]:
@@ -118,7 +119,10 @@ class ShopperSession:
             size = (f"### Size {result['size']} for {result['title']}\nConfidence {result['confidence']:.0%}: "
                     f"{result['reason']}")
         elif event.text == "virtual_try_on" and result.get("image"):
-            tryon = str(self.agent.settings.data_dir / result["image"])
+            data_dir = self.agent.settings.data_dir
+            before = data_dir / "photos" / f"{result['photo_id']}.jpg"
+            after = str(data_dir / result["image"])
+            tryon = (str(before), after) if before.is_file() else (after, after)
         elif event.text in ("add_to_cart", "view_cart"):
             lines = (result.get("cart") or result)["lines"]
             total = (result.get("cart") or result)["total"]
@@ -140,6 +144,9 @@ def build_shopper_app(agent: Agent) -> gr.Blocks:
                 box = gr.MultimodalTextbox(placeholder="e.g. a navy linen shirt under 60, or 'like this but in red'",
                                            file_types=["image"], file_count="multiple", sources=["upload"],
                                            label="Message", elem_id="message", autofocus=True)
+                with gr.Accordion("Take a photo with the webcam", open=False):
+                    webcam = gr.Image(sources=["webcam"], type="filepath", label="Webcam photo (sent with your next "
+                                      "message)", elem_id="webcam")
                 gr.Examples(EXAMPLES, inputs=box, label="Try")
             with gr.Column(scale=2):
                 customer = gr.Number(label="Signed in as customer (demo)", precision=0, value=None)
@@ -151,10 +158,12 @@ def build_shopper_app(agent: Agent) -> gr.Blocks:
                     buttons = {name: gr.Button(name, size="sm") for name in CARD_ACTIONS}
                     add = gr.Button("Add to cart", size="sm", variant="primary")
                 size_panel = gr.Markdown("", label="Size advice", elem_id="size-advice")
-                tryon_panel = gr.Image(label="Try-on", interactive=False, elem_id="tryon")
+                tryon_panel = gr.ImageSlider(label="Try-on: before and after (drag the handle)", interactive=False,
+                                             elem_id="tryon")
                 cart_panel = gr.Markdown("", elem_id="cart")
-        outputs = [chatbot, key, cards, size_panel, tryon_panel, cart_panel, box]
-        box.submit(session.respond, [box, chatbot, key, customer], outputs, api_name="chat")
+        outputs = [chatbot, key, cards, size_panel, tryon_panel, cart_panel, box, webcam]
+        inputs = [box, chatbot, key, customer, webcam]
+        box.submit(session.respond, inputs, outputs, api_name="chat")
 
         def select(evt: gr.SelectData) -> str:
             caption = evt.value.get("caption", "") if isinstance(evt.value, dict) else ""
@@ -162,8 +171,8 @@ def build_shopper_app(agent: Agent) -> gr.Blocks:
 
         cards.select(select, None, product)
         for name, template in CARD_ACTIONS.items():
-            buttons[name].click(lambda pid, t=template: {"text": t.format(id=pid), "files": []}, product, box) \
-                .then(session.respond, [box, chatbot, key, customer], outputs)
+            buttons[name].click(lambda pid, t=template: {"text": t.format(id=pid), "files": []}, product, box,
+                                api_name=False).then(session.respond, inputs, outputs, api_name=False)
         add.click(lambda pid, size: {"text": f"add #{pid} in size {size} to my cart", "files": []},
-                  [product, size_choice], box).then(session.respond, [box, chatbot, key, customer], outputs)
+                  [product, size_choice], box, api_name=False).then(session.respond, inputs, outputs, api_name=False)
     return app
