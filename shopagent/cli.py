@@ -889,7 +889,7 @@ def staff_password(
     name: Annotated[str, typer.Argument(help="The staff member's login name.")],
     role: Annotated[str, typer.Option(help="agent (look up, draft, send) or lead (also start returns).")] = "agent",
 ) -> None:
-    """Make a copilot login: prints the line to add under [staff_accounts] in shopagent.toml."""
+    """Make a copilot login: prints the lines to add to shopagent.toml (the staff_accounts table)."""
     from shopagent.staff import account_entry
 
     password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
