@@ -897,7 +897,7 @@ def staff_password(
         entry = account_entry(role, password)
     except ValueError as exc:
         raise fail(str(exc)) from None
-    console.print(f'[staff_accounts]\n{name} = "{entry}"', highlight=False, markup=False)
+    typer.echo(f'[staff_accounts]\n{name} = "{entry}"')  # plain: a line to copy must not be wrapped
 
 
 @app.command()

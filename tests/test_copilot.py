@@ -66,3 +66,17 @@ def test_find_a_customer(ui_server: str, shop_agent: Agent) -> None:
     assert commerce.find_customers(str(cid)) == [(cid, name, email)] and commerce.find_customers("  ") == []
     found = staff(ui_server, "sam").predict(email.split("@")[0], api_name="/find_customer")
     assert [cid] == [value for _, value in found["choices"]]
+
+
+def test_staff_password_prints_a_settings_line() -> None:
+    from typer.testing import CliRunner
+
+    from shopagent.cli import app
+
+    result = CliRunner().invoke(app, ["staff-password", "kim", "--role", "lead"], input=f"{PASSWORD}\n{PASSWORD}\n")
+    assert result.exit_code == 0, result.output
+    line = next(x for x in result.output.splitlines() if x.startswith("kim = "))
+    entry = line.split(" = ", 1)[1].strip('"')
+    assert entry.startswith("lead:pbkdf2_sha256$") and PASSWORD not in entry
+    short = CliRunner().invoke(app, ["staff-password", "kim"], input="abc\nabc\n")
+    assert short.exit_code == 1 and "8 characters" in short.output
