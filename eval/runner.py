@@ -99,8 +99,7 @@ class Fixtures:
         return list(s.scalars(query.order_by(m.Order.id)))
 
     def _age_days(self, order: m.Order) -> float:
-        delivered = order.delivered_at if order.delivered_at.tzinfo else order.delivered_at.replace(tzinfo=timezone.utc)
-        return (self.now - delivered).total_seconds() / 86400
+        return (self.now - m.aware(order.delivered_at)).total_seconds() / 86400
 
     def customer(self, selector: int | str | None) -> int | None:
         if selector is None or isinstance(selector, int):

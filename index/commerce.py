@@ -107,10 +107,6 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat(timespec="minutes") if value else None
 
 
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-
-
 def cart_owner(customer_id: int | None, session_key: str) -> str:
     """Whose cart: a signed-in customer keeps theirs across conversations; a guest's lives with the chat."""
     return f"customer:{customer_id}" if customer_id is not None else f"session:{session_key}"
@@ -140,7 +136,7 @@ class Commerce:
                  for line in order.lines]
         until = None
         if order.status in RETURNABLE and order.delivered_at:
-            until = _iso(_aware(order.delivered_at) + self.return_window)
+            until = _iso(m.aware(order.delivered_at) + self.return_window)
         return OrderView(order.id, order.customer_id, str(order.status), _iso(order.placed_at), _iso(order.shipped_at),
                          _iso(order.delivered_at), order.tracking_number, float(order.total), order.currency, lines,
                          until)
@@ -169,7 +165,7 @@ class Commerce:
             if order.status not in RETURNABLE or order.delivered_at is None:
                 raise ReturnRefused(f"order {order_id} is {order.status}; only delivered orders can be returned"
                                     + (" (cancel it instead)." if order.status in ("placed", "paid") else "."))
-            deadline = _aware(order.delivered_at) + self.return_window
+            deadline = m.aware(order.delivered_at) + self.return_window
             if self.now() > deadline:
                 raise ReturnRefused(f"the {self.return_window.days}-day return window for order {order_id} closed on "
                                     f"{deadline.date().isoformat()}.")

@@ -45,6 +45,13 @@ class ProductRow:
         return (f"{self.title}. {self.category.replace('-', ' ')}, {' and '.join(self.colours)}, {self.pattern}, "
                 f"{self.material}, {self.fit} fit, {extras}. {self.brand}. {self.description}")
 
+    def card(self) -> dict:
+        """The product as results show it everywhere (search, the agent's tools, the UI)."""
+        return {"product_id": self.id, "sku": self.sku, "title": self.title, "brand": self.brand,
+                "category": self.category, "colours": list(self.colours), "pattern": self.pattern,
+                "price": self.price, "currency": self.currency, "sizes_in_stock": list(self.sizes_in_stock),
+                "image": self.image}
+
     def content_hash(self, data_dir: Path) -> str:
         """Changes when anything an embedding reads changes (text, or the image file)."""
         h = hashlib.sha1(self.text().encode())

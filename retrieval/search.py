@@ -52,11 +52,7 @@ class SearchHit:
     why: list[str]
 
     def as_dict(self) -> dict:
-        p = self.product
-        return {"product_id": p.id, "sku": p.sku, "title": p.title, "brand": p.brand, "category": p.category,
-                "colours": list(p.colours), "pattern": p.pattern, "price": p.price, "currency": p.currency,
-                "sizes_in_stock": list(p.sizes_in_stock), "image": p.image, "score": round(self.score, 4),
-                "why": self.why}
+        return self.product.card() | {"score": round(self.score, 4), "why": self.why}
 
 
 @dataclass

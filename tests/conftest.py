@@ -107,15 +107,19 @@ def sqlite_store(tmp_path: Path) -> Iterator[Store]:
     s.dispose()
 
 
-def require_fashion_mnist() -> None:
-    """Skip here without the dataset; under CI (which installs it) its absence is a failure."""
-    from retrieval.train_attributes import FASHION_MNIST_DIR
-
-    if not (FASHION_MNIST_DIR / "t10k-images-idx3-ubyte.gz").is_file():
-        message = f"Fashion-MNIST not in {FASHION_MNIST_DIR} (apt-get install dataset-fashion-mnist; make test does)"
+def require(present: bool, message: str) -> None:
+    """A system package the tests need: skip here without it; under CI (which installs it) fail."""
+    if not present:
         if os.environ.get("CI"):
             pytest.fail(message)
         pytest.skip(message)
+
+
+def require_fashion_mnist() -> None:
+    from retrieval.train_attributes import FASHION_MNIST_DIR
+
+    require((FASHION_MNIST_DIR / "t10k-images-idx3-ubyte.gz").is_file(),
+            f"Fashion-MNIST not in {FASHION_MNIST_DIR} (apt-get install dataset-fashion-mnist; make test does)")
 
 
 @pytest.fixture(scope="session")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import timedelta, timezone
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -138,7 +138,7 @@ def test_return_policy(shop_agent) -> None:  # noqa: ANN001
     with store.session() as s:
         order = s.scalars(select(m.Order).where(m.Order.status == m.OrderStatus.DELIVERED)).first()
         order_id, customer, delivered = order.id, order.customer_id, order.delivered_at
-    delivered = delivered if delivered.tzinfo else delivered.replace(tzinfo=timezone.utc)
+    delivered = m.aware(delivered)
     late = Commerce(store, 30, now=lambda: delivered + timedelta(days=31))
     with pytest.raises(ReturnRefused, match="window"):
         late.start_return(order_id, customer, "too small")

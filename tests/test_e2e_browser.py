@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import skimage
+from conftest import require
 
 ASTRONAUT = Path(skimage.__file__).parent / "data" / "astronaut.png"
 ARTIFACTS = Path(os.environ.get("SHOPAGENT_ARTIFACTS", Path(__file__).parent.parent / "test-artifacts"))
@@ -22,11 +23,7 @@ TIMEOUT_MS = 60_000
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if chromium is None:
-        message = "Debian's chromium is not installed (apt-get install chromium; make test does)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+    require(chromium is not None, "Debian's chromium is not installed (apt-get install chromium; make test does)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:

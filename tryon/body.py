@@ -227,8 +227,8 @@ def _person_component(mask: np.ndarray, lm: np.ndarray) -> np.ndarray:
     return labels == label if label else mask
 
 
-def _run_width(mask: np.ndarray, row: int, x: int) -> float:
-    """Length of the run of mask pixels on row that contains column x."""
+def run_width(mask: np.ndarray, row: int, x: int) -> float:
+    """Length of the run of mask pixels on row that contains column x (0 when x is off the mask)."""
     line = mask[int(np.clip(row, 0, mask.shape[0] - 1))]
     x = int(np.clip(x, 0, len(line) - 1))
     if not line[x]:
@@ -246,9 +246,9 @@ def _measure(mask: np.ndarray, lm: np.ndarray, framing: str) -> tuple[dict[str, 
     waist_rows = [shoulder_y + f * torso for f in np.linspace(0.55, 0.8, 8)]
     shoulders = abs(lm[L_SHOULDER, 0] - lm[R_SHOULDER, 0])
     hips = abs(lm[L_HIP, 0] - lm[R_HIP, 0])
-    widths = {"chest": min(_run_width(mask, int(shoulder_y + 0.3 * torso), int(cx)), CHEST_CAP * shoulders),
-              "waist": min(min(_run_width(mask, int(y), int(cx)) for y in waist_rows), WAIST_CAP * hips),
-              "hip": min(_run_width(mask, int(hip_y + 0.08 * torso), int(cx)), HIP_CAP * hips)}
+    widths = {"chest": min(run_width(mask, int(shoulder_y + 0.3 * torso), int(cx)), CHEST_CAP * shoulders),
+              "waist": min(min(run_width(mask, int(y), int(cx)) for y in waist_rows), WAIST_CAP * hips),
+              "hip": min(run_width(mask, int(hip_y + 0.08 * torso), int(cx)), HIP_CAP * hips)}
     if framing == "full body":
         ys = np.nonzero(mask.any(axis=1))[0]
         feet = max(lm[L_HEEL, 1], lm[R_HEEL, 1], lm[L_ANKLE, 1], lm[R_ANKLE, 1])
@@ -264,6 +264,6 @@ def _arms_away(mask: np.ndarray, lm: np.ndarray) -> bool:
     hip_y = (lm[L_HIP, 1] + lm[R_HIP, 1]) / 2
     row = int(shoulder_y + 0.65 * (hip_y - shoulder_y))
     cx = int((lm[L_HIP, 0] + lm[R_HIP, 0]) / 2)
-    run = _run_width(mask, row, cx)
+    run = run_width(mask, row, cx)
     hips = abs(lm[L_HIP, 0] - lm[R_HIP, 0])
     return bool(run <= WAIST_CAP * hips * 1.1)

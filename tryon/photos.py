@@ -67,7 +67,7 @@ class PhotoStore:
                 s.add(m.PhotoUpload(id=photo_id, customer_id=customer_id, path=f"{PHOTO_DIR}/{path.name}",
                                     created_at=now, expires_at=expires))
             else:
-                row.expires_at = max(_aware(row.expires_at), expires)
+                row.expires_at = max(m.aware(row.expires_at), expires)
         return StoredPhoto(photo_id, Image.open(io.BytesIO(data)), expires)
 
     def purge(self, now: datetime | None = None) -> int:
@@ -101,7 +101,3 @@ class PhotoStore:
         if rows:
             s.execute(delete(m.PhotoUpload).where(m.PhotoUpload.id.in_([r.id for r in rows])))
         return len(rows)
-
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)

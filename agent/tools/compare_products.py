@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from agent.tools.cards import product_card
 from agent.tools.context import ToolError, current
 from agent.tools.registry import tool
 from index.reviews import summarize
@@ -23,7 +22,7 @@ def compare_products(product_ids: list[int]) -> dict:
     cards = []
     for row in rows:
         reviews = summarize(ctx.services.store, row.id, quotes=0)
-        cards.append(product_card(row) | {"material": row.material, "fit": row.fit,
+        cards.append(row.card() | {"material": row.material, "fit": row.fit,
                                           "average_stars": reviews.average_stars, "reviews": reviews.count})
     differs = [f for f in COMPARED if len({str(c[f]) for c in cards}) > 1]
     cheapest = min(cards, key=lambda c: c["price"])

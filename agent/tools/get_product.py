@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from agent.tools.cards import product_card
 from agent.tools.context import current
 from agent.tools.registry import tool
 
@@ -16,7 +15,7 @@ def get_product(product_id: int) -> dict:
     row = ctx.product(product_id)
     chart = ctx.services.sizes.chart_for(row.id)
     ctx.viewed.append(row.id)
-    return {"product": product_card(row) | {"description": row.description, "material": row.material,
+    return {"product": row.card() | {"description": row.description, "material": row.material,
                                             "fit": row.fit, "gender": row.gender, "sizes": list(row.sizes),
                                             "details": row.attributes},
             "size_chart_cm": [{"size": r.size_label} | {k: list(v) for k, v in r.ranges.items()} for r in chart]}

@@ -45,6 +45,7 @@ from tryon.body import (
     R_WRIST,
     PhotoError,
     pose,
+    run_width,
     work_rgb,
 )
 from tryon.engines import TryOnError, TryOnOptions, TryOnResult
@@ -161,17 +162,6 @@ def _project(matrix: np.ndarray, points: np.ndarray) -> np.ndarray:
     return cv2.perspectiveTransform(points.reshape(1, -1, 2).astype(np.float32), matrix)[0]
 
 
-def _half_width(mask: np.ndarray, y: float, cx: float) -> float | None:
-    """Half the width of the person's run of pixels on row y around column cx (the torso or hips)."""
-    row = mask[int(np.clip(y, 0, mask.shape[0] - 1))]
-    x = int(np.clip(cx, 0, len(row) - 1))
-    if not row[x]:
-        return None
-    left = x - int(np.argmin(row[x::-1])) if not row[x::-1].all() else 0
-    right = x + int(np.argmin(row[x:])) if not row[x:].all() else len(row)
-    return (right - left) / 2
-
-
 def fit_to_body(warped: np.ndarray, g: Garment, matrix: np.ndarray, person: np.ndarray, widen: float,
                 lm: np.ndarray) -> np.ndarray:
     """A thin-plate-spline pass: where the body is wider than the garment's own shape at its waist or hem,
@@ -186,8 +176,8 @@ def fit_to_body(warped: np.ndarray, g: Garment, matrix: np.ndarray, person: np.n
     for i, cap in zip(range(len(anchors), len(src), 2), (WAIST_CAP, HIP_CAP)):
         (lx, ly), (rx, ry) = src[i], src[i + 1]
         cx, cy = (lx + rx) / 2, (ly + ry) / 2
-        body = _half_width(person, cy, cx)
-        if body is None:
+        body = run_width(person, int(cy), int(cx)) / 2
+        if body == 0:
             continue
         body = min(body, cap * hips / 2)  # arms against the body merge with it in the mask
         half = max((rx - lx) / 2, BODY_EASE * widen * body)
