@@ -14,7 +14,7 @@ import gradio as gr
 from agent.conversation import UserMessage
 from agent.loop import Agent, AgentError
 from shopagent.staff import role_named
-from ui.shopper import _tool_message
+from ui.shopper import tool_message
 
 
 def live_view(agent: Agent, customer: int) -> tuple[str, str]:
@@ -55,9 +55,9 @@ class CopilotSession:
         try:
             for event in self.agent.respond(conv, UserMessage(text)):
                 if event.kind == "tool_call":
-                    history.append(_tool_message(event, started))
+                    history.append(tool_message(event, started))
                 elif event.kind == "tool_result":
-                    _tool_message(event, started)
+                    tool_message(event, started)
                     if event.text == "draft_reply" and event.data["ok"]:
                         draft = event.data["result"]["draft"]
                 elif event.kind == "message" and not event.delta:

@@ -31,7 +31,7 @@ def banner(agent: Agent) -> str:
     return "**Models in use:** " + " · ".join(n for n in notes if n)
 
 
-def _tool_message(event, started: dict[str, gr.ChatMessage]) -> gr.ChatMessage:  # noqa: ANN001 (agent Event)
+def tool_message(event, started: dict[str, gr.ChatMessage]) -> gr.ChatMessage:  # noqa: ANN001 (agent Event)
     if event.kind == "tool_call":
         args = ", ".join(f"{k}={v!r}" for k, v in event.data["arguments"].items())
         msg = gr.ChatMessage(role="assistant", content=f"`{event.text}({args})`",
@@ -87,7 +87,7 @@ class ShopperSession:
         try:
             for event in self.agent.respond(conv, UserMessage(text, [Path(p) for p in files])):
                 if event.kind in ("tool_call", "tool_result"):
-                    msg = _tool_message(event, started)
+                    msg = tool_message(event, started)
                     if event.kind == "tool_call":
                         history.append(msg)
                     else:
