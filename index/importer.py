@@ -1,15 +1,26 @@
 """Import of a real catalog from JSON Lines or CSV, upserting products by SKU.
 
-Each row is checked on its own: a bad row is reported with its line number and reason and
-skipped; every good row is kept. The row schema is ``CatalogRow`` (documented in the README).
+Two kinds of failure, handled differently:
+
+- A file that cannot be read in full (not UTF-8, a NUL byte, a CSV cell over ``CSV_FIELD_LIMIT``,
+  CSV the csv reader refuses, an I/O error) is rejected as a whole: ``ImportFileError`` names the line,
+  and nothing is written. The whole file is read and parsed before the first write, so a file
+  that dies part-way can never leave its first rows imported.
+- A row that reads but is invalid (a bad price, an unknown category, a broken image...) is
+  reported with its line number and reason and skipped; every good row is kept.
+
+The kept rows and the catalog version bump are committed in one transaction, so rows are never
+stored without the search index learning that it is stale. The row schema is ``CatalogRow``
+(documented in the README).
 """
 
 from __future__ import annotations
 
 import csv
 import json
+import re
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -26,6 +37,17 @@ from index.vocab import CATEGORIES, COLOURS, FITS, PATTERNS
 
 IMPORTED_IMAGE_DIR = "images/imported"
 VOCABULARIES = {"category": CATEGORIES, "pattern": PATTERNS, "fit": FITS}
+CSV_FIELD_LIMIT = 1_000_000  # characters in one CSV cell: room for long descriptions (csv's default is 131,072)
+_UNDECODABLE = re.compile("[\udc80-\udcff]")  # bytes that were not UTF-8, as surrogateescape keeps them
+
+
+class ImportFileError(ValueError):
+    """The file itself cannot be read in full, so none of it is imported. line is None when it failed to open."""
+
+    def __init__(self, path: Path, line: int | None, problem: str, fix: str) -> None:
+        self.path, self.line, self.problem = path, line, problem
+        where = f"{path.name} line {line}" if line is not None else path.name
+        super().__init__(f"{where}: {problem}; {fix}. Nothing was imported.")
 
 
 class CatalogRow(BaseModel):
@@ -121,29 +143,70 @@ def _csv_to_dict(raw: dict[str, str | None]) -> dict[str, Any]:
     return row
 
 
-def read_rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | Exception]]:
-    """(line number, raw row or the error that stopped it from being read) for each row."""
+def _checked_lines(path: Path, lines: Iterable[str]) -> Iterator[str]:
+    """Each physical line, refused when it holds bytes that are not UTF-8 text or a NUL byte."""
+    for number, line in enumerate(lines, start=1):
+        if bad := _UNDECODABLE.search(line):
+            raise ImportFileError(path, number, f"not UTF-8 text (byte 0x{ord(bad.group()) - 0xDC00:02x})",
+                                  "save the file as UTF-8 and import it again")
+        if "\x00" in line:
+            raise ImportFileError(path, number, "a NUL byte (is it UTF-16 or not a text file?)",
+                                  "save the file as UTF-8 text and import it again")
+        yield line
+
+
+def _jsonl_rows(path: Path, f: Iterable[str]) -> Iterator[tuple[int, dict[str, Any] | Exception]]:
+    for number, line in enumerate(_checked_lines(path, f), start=1):
+        if not line.strip():
+            continue
+        try:
+            value = json.loads(line)
+            yield number, value if isinstance(value, dict) else TypeError("each line must be a JSON object")
+        except json.JSONDecodeError as exc:
+            yield number, ValueError(f"not valid JSON: {exc.msg} at column {exc.colno}")
+
+
+def _csv_rows(path: Path, f: Iterable[str]) -> Iterator[tuple[int, dict[str, Any] | Exception]]:
+    csv.field_size_limit(CSV_FIELD_LIMIT)  # process-wide; the default 131,072 is too small for descriptions
+    reader = csv.DictReader(_checked_lines(path, f))
+    while True:
+        try:
+            raw = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            line = reader.reader.line_num  # DictReader's own line_num is only set after a good row
+            if "field larger than field limit" in str(exc):
+                raise ImportFileError(path, line, f"a cell is longer than {CSV_FIELD_LIMIT:,} characters",
+                                      "shorten it (or check for an unclosed quote) and import the file again") from None
+            raise ImportFileError(path, line, f"not readable as CSV ({exc})",
+                                  "fix that line and import the file again") from None
+        try:
+            yield reader.line_num, _csv_to_dict(raw)
+        except (ValueError, json.JSONDecodeError) as exc:
+            yield reader.line_num, exc
+
+
+def read_rows(path: Path) -> list[tuple[int, dict[str, Any] | Exception]]:
+    """(line number, raw row or the error that makes it invalid) for each row of the whole file.
+
+    Raises ImportFileError when the file cannot be read to the end: then no row counts.
+    """
     suffix = path.suffix.lower()
     if suffix in (".jsonl", ".ndjson"):
-        with path.open(encoding="utf-8") as f:
-            for number, line in enumerate(f, start=1):
-                if not line.strip():
-                    continue
-                try:
-                    value = json.loads(line)
-                    yield number, value if isinstance(value, dict) else TypeError("each line must be a JSON object")
-                except json.JSONDecodeError as exc:
-                    yield number, ValueError(f"not valid JSON: {exc.msg} at column {exc.colno}")
+        parse = _jsonl_rows
     elif suffix == ".csv":
-        with path.open(encoding="utf-8", newline="") as f:
-            reader = csv.DictReader(f)
-            for raw in reader:
-                try:
-                    yield reader.line_num, _csv_to_dict(raw)
-                except (ValueError, json.JSONDecodeError) as exc:
-                    yield reader.line_num, exc
+        parse = _csv_rows
     else:
         raise ValueError(f"{path.name}: use a .jsonl or .csv file")
+    try:
+        # surrogateescape: a non-UTF-8 byte reaches _checked_lines, which names its line; strict
+        # decoding would fail per read chunk, far from the line.
+        with path.open(encoding="utf-8", errors="surrogateescape", newline="" if parse is _csv_rows else None) as f:
+            return list(parse(path, f))
+    except OSError as exc:
+        raise ImportFileError(path, None, f"cannot be read ({exc.strerror or exc})",
+                              "check the file and import it again") from None
 
 
 def _reason(exc: Exception) -> str:
@@ -207,12 +270,16 @@ def _upsert(session: Session, row: CatalogRow, images: list[tuple[Path, int, int
 
 def import_catalog(store: Store, path: Path, data_dir: Path, image_dir: Path | None = None,
                    progress: Any = None) -> ImportReport:
-    """Import path into store; see the module docstring. progress(n) is called per row when given."""
+    """Import path into store; see the module docstring. progress(n) is called per row when given.
+
+    Raises ImportFileError, before anything is written, when the file cannot be read in full.
+    """
+    rows = read_rows(path)  # the whole file first: a read error must come before the first write
     report = ImportReport()
     seen: dict[str, int] = {}
     brands: dict[str, m.Brand] = {}
-    with store.session() as session:
-        for line, raw in read_rows(path):
+    with store.session() as session:  # one transaction: the rows and the version bump, or neither
+        for line, raw in rows:
             if progress:
                 progress(1)
             sku = raw.get("sku") if isinstance(raw, dict) else None

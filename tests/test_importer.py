@@ -1,4 +1,5 @@
-"""Catalog import: every good row kept, every bad row named by line, upsert by SKU, images checked."""
+"""Catalog import: every good row kept, every bad row named by line, upsert by SKU, images checked;
+a file that cannot be read in full imports nothing."""
 
 from __future__ import annotations
 
@@ -10,11 +11,13 @@ from pathlib import Path
 import pytest
 from PIL import Image
 from sqlalchemy import select
+from typer.testing import CliRunner
 
 from index import models as m
 from index.images import ImageError, open_image
-from index.importer import import_catalog
+from index.importer import CSV_FIELD_LIMIT, ImportFileError, import_catalog
 from index.store import Store
+from shopagent.cli import app
 
 
 def _good(sku: str, **kw) -> dict:  # noqa: ANN003
@@ -129,3 +132,75 @@ def test_open_image_applies_orientation_and_refuses_non_images(tmp_path: Path) -
         open_image(tmp_path / "missing.png")
     with pytest.raises(ImageError, match="limit"):
         open_image(rotated, max_bytes=10)
+
+
+def _jsonl_with_latin1_on_line_4(path: Path) -> Path:
+    good = [json.dumps(_good(f"L-{i}")).encode() for i in range(3)]
+    bad = json.dumps(_good("L-3", title="Caf\u00e9 shirt")).encode().replace(b"\\u00e9", b"\xe9")
+    path.write_bytes(b"\n".join([*good, bad, json.dumps(_good("L-4")).encode()]) + b"\n")
+    return path
+
+
+def test_a_latin1_byte_part_way_imports_nothing_and_names_the_line(store: Store, tmp_path: Path) -> None:
+    import_catalog(store, _write(tmp_path / "before.jsonl", [json.dumps(_good("OLD-1"))]), tmp_path / "data")
+    version = store.catalog_version()
+    path = _jsonl_with_latin1_on_line_4(tmp_path / "catalog.jsonl")
+    with pytest.raises(ImportFileError) as caught:
+        import_catalog(store, path, tmp_path / "data")
+    assert caught.value.line == 4
+    assert str(caught.value).startswith("catalog.jsonl line 4: not UTF-8 text (byte 0xe9); save the file as UTF-8")
+    assert "Nothing was imported" in str(caught.value)
+    with store.session() as s:
+        assert set(s.scalars(select(m.Product.sku))) == {"OLD-1"}
+    assert store.catalog_version() == version
+
+
+def test_a_csv_cell_over_the_limit_imports_nothing_and_a_long_description_is_fine(sqlite_store: Store,
+                                                                                 tmp_path: Path) -> None:
+    header = "sku,title,brand,category,price,description\n"
+    long_text = "x" * 200_000  # over csv's default limit of 131,072, under ours
+    path = tmp_path / "catalog.csv"
+    too_long = "y" * (CSV_FIELD_LIMIT + 1)
+    path.write_text(header + f"C-1,Coat,Acme,coat,99.00,{long_text}\nC-2,Coat,Acme,coat,99.00,{too_long}\n")
+    message = r"^catalog\.csv line 3: a cell is longer than 1,000,000 characters"
+    with pytest.raises(ImportFileError, match=message) as caught:
+        import_catalog(sqlite_store, path, tmp_path / "data")
+    assert caught.value.line == 3
+    assert sqlite_store.count(m.Product) == 0 and sqlite_store.catalog_version() == 0
+    path.write_text(header + f"C-1,Coat,Acme,coat,99.00,{long_text}\n")
+    assert import_catalog(sqlite_store, path, tmp_path / "data").added == 1
+
+
+def test_a_nul_byte_in_a_csv_imports_nothing(sqlite_store: Store, tmp_path: Path) -> None:
+    path = tmp_path / "catalog.csv"
+    path.write_bytes(b"sku,title,brand,category,price\nN-1,Coat,Acme,coat,99.00\nN-2,Co\x00at,Acme,coat,99.00\n")
+    with pytest.raises(ImportFileError, match="line 3: a NUL byte") as caught:
+        import_catalog(sqlite_store, path, tmp_path / "data")
+    assert caught.value.line == 3 and sqlite_store.count(m.Product) == 0
+
+
+def test_kept_rows_bump_the_catalog_version_and_rejected_files_do_not(sqlite_store: Store, tmp_path: Path) -> None:
+    only_bad = _write(tmp_path / "bad.jsonl", [json.dumps(_good("V-1", price="-1"))])
+    assert import_catalog(sqlite_store, only_bad, tmp_path / "data").kept == 0
+    assert sqlite_store.catalog_version() == 0
+    mixed = _write(tmp_path / "mixed.jsonl", [json.dumps(_good("V-1")), json.dumps(_good("V-2", price="-1"))])
+    assert import_catalog(sqlite_store, mixed, tmp_path / "data").kept == 1
+    assert sqlite_store.catalog_version() == 1
+
+
+def test_cli_says_one_line_with_the_line_number_for_an_unreadable_file(tmp_path: Path) -> None:
+    path = _jsonl_with_latin1_on_line_4(tmp_path / "catalog.jsonl")
+    env = {"SHOPAGENT_DATA_DIR": str(tmp_path / "data"), "COLUMNS": "250"}
+    result = CliRunner().invoke(app, ["catalog", "import", str(path)], env=env)
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and "catalog.jsonl line 4: not UTF-8 text (byte 0xe9)" in lines[0], result.output
+    assert "Nothing was imported" in lines[0]
+    stats = CliRunner().invoke(app, ["catalog", "stats"], env=env)
+    assert "The catalog is empty" in stats.output, stats.output
+
+
+def _write(path: Path, lines: list[str]) -> Path:
+    path.write_text("\n".join(lines) + "\n")
+    return path
