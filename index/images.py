@@ -6,6 +6,7 @@ import io
 import warnings
 from pathlib import Path
 
+import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 MAX_BYTES = 25 * 1024 * 1024
@@ -46,7 +47,24 @@ def open_image(source: str | Path | bytes, *, max_bytes: int = MAX_BYTES, max_pi
     if min(image.size) < min_side:
         raise ImageError(f"{name} is {image.width}x{image.height} pixels; it needs at least {min_side} px a side.")
     image = ImageOps.exif_transpose(image)
-    return image.convert("RGB")
+    return _to_8bit(image).convert("RGB")
+
+
+def _to_8bit(image: Image.Image) -> Image.Image:
+    """16-bit and 32-bit greyscale scaled to 8 bits (converting them to RGB directly clips at 255)."""
+    if not image.mode.startswith(("I", "F")):
+        return image
+    values = np.nan_to_num(np.asarray(image, dtype=np.float64), nan=0.0, posinf=0.0, neginf=0.0)
+    if image.mode.startswith("I;16"):
+        top = 65535.0
+    else:  # "I" (32-bit integer) or "F" (float): by the image's own range
+        top = float(values.max())
+        if image.mode == "F" and 0 < top <= 1.0:
+            top = 1.0
+        elif top <= 255:
+            top = 255.0
+    scaled = values * (255.0 / top)
+    return Image.fromarray(np.clip(np.rint(scaled), 0, 255).astype(np.uint8))
 
 
 def _read(path: Path, max_bytes: int) -> bytes:

@@ -20,6 +20,29 @@ def test_real_photo_cropped_above_the_hips_is_refused_with_advice() -> None:
         analyze(Image.fromarray(data.astronaut()))
 
 
+@pytest.mark.parametrize("angle", [90, -90, 180])
+def test_a_photo_on_its_side_or_upside_down_is_refused_not_measured(angle: int) -> None:
+    from tryon.body import pose
+
+    rotated = Image.fromarray(data.astronaut()).rotate(angle, expand=True)
+    pose(rotated)  # MediaPipe finds the person even so: the orientation check is what refuses it
+    with pytest.raises(PhotoError, match="on its side \\(or upside down\\): rotate it"):
+        analyze(rotated)
+
+
+def test_upright_rule() -> None:
+    from tryon.body import _check_upright
+
+    upright = _landmarks(550, 850)
+    _check_upright(upright)
+    sideways = upright[:, [1, 0, 2, 3]]  # x and y swapped: the torso runs across the frame
+    upside_down = upright.copy()
+    upside_down[:, 1] = 1000 - upside_down[:, 1]
+    for lm in (sideways, upside_down):
+        with pytest.raises(PhotoError, match="on its side"):
+            _check_upright(lm)
+
+
 def test_no_person() -> None:
     with pytest.raises(PhotoError, match="could not find a person"):
         analyze(Image.new("RGB", (600, 800), (200, 190, 180)))

@@ -161,6 +161,7 @@ def analyze(image: Image.Image) -> BodyFeatures:
     """Landmarks, mask, framing, quality and widths; PhotoError when the photo will not do."""
     found = pose(image)
     lm, h = found.landmarks, found.size[1]
+    _check_upright(lm)
     frontal = _check_view(lm, found.faces)
     framing = _framing(lm, h)
     _check_standing(lm)
@@ -182,6 +183,15 @@ def _check_people(mask: np.ndarray, n_faces: int) -> None:
             raise PhotoError("There seem to be several people in this photo.")
     if n_faces > 1:
         raise PhotoError(f"I see {n_faces} faces in this photo; I can measure one person at a time.")
+
+
+def _check_upright(lm: np.ndarray) -> None:
+    """Sideways or upside down (a rotated photo with no EXIF orientation): the torso, from the
+    shoulders' midpoint to the hips', runs more across than down, or upwards."""
+    dx, dy = (lm[L_HIP, :2] + lm[R_HIP, :2]) / 2 - (lm[L_SHOULDER, :2] + lm[R_SHOULDER, :2]) / 2
+    if dy <= 0 or abs(dx) > dy:
+        raise PhotoError("The photo is on its side (or upside down): rotate it so the person stands upright, "
+                         "then send it again.")
 
 
 def _check_view(lm: np.ndarray, n_faces: int) -> bool:
