@@ -38,7 +38,7 @@ err = Console(stderr=True)
 
 
 def fail(message: str) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)  # one line, whatever the width
     return typer.Exit(code=1)
 
 
@@ -127,7 +127,11 @@ def catalog_import(
     file: Annotated[Path, typer.Argument(help="A .jsonl or .csv file, one product per line (schema: README).")],
     images: Annotated[Optional[Path], typer.Option("--images", help="Folder the rows' image names are in.")] = None,
 ) -> None:
-    """Import products, upserting by SKU. Bad rows are listed by line; good rows are kept."""
+    """Import products, upserting by SKU. Bad rows are listed by line; good rows are kept.
+
+    A file that cannot be read in full (not UTF-8, unreadable CSV) imports nothing: one line names where.
+    """
+    from rich.markup import escape
     from tqdm import tqdm
 
     from index.importer import import_catalog
@@ -141,8 +145,8 @@ def catalog_import(
     with tqdm(desc=f"importing {file.name}", unit="row", leave=False) as bar:
         try:
             report = import_catalog(store, file, settings.data_dir, images, progress=bar.update)
-        except ValueError as exc:
-            raise fail(str(exc)) from None
+        except ValueError as exc:  # ImportFileError included; a file name is not Rich markup
+            raise fail(escape(str(exc))) from None
     console.print(f"{report.added} added, {report.updated} updated, {report.images} images, "
                   f"{len(report.errors)} rows rejected.")
     for error in report.errors:
@@ -890,14 +894,14 @@ def staff_password(
     role: Annotated[str, typer.Option(help="agent (look up, draft, send) or lead (also start returns).")] = "agent",
 ) -> None:
     """Make a copilot login: prints the lines to add to shopagent.toml (the staff_accounts table)."""
-    from shopagent.staff import account_entry
+    from shopagent.staff import account_entry, toml_entry
 
     password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
     try:
         entry = account_entry(role, password)
     except ValueError as exc:
         raise fail(str(exc)) from None
-    typer.echo(f'[staff_accounts]\n{name} = "{entry}"')  # plain: a line to copy must not be wrapped
+    typer.echo(toml_entry(name, entry))  # plain: a line to copy must not be wrapped
 
 
 @app.command()
