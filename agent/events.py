@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-KINDS = ("thinking", "tool_call", "tool_result", "message", "notice")
+KINDS = ("photos", "thinking", "tool_call", "tool_result", "message", "notice")  # photos: ids of the turn's stored photos
 
 
 @dataclass

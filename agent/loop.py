@@ -11,11 +11,13 @@ One turn:
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from agent.conversation import Conversation, ConversationLog, UserMessage, new_key, product_ids_in, quote_as_data
+from agent.conversation import (Conversation, ConversationLog, UserMessage, clean_text, new_key, product_ids_in,
+                                quote_as_data)
 from agent.events import Event
 from agent.grounding import ground
 from agent.planners import Planner, PlannerError, Reply
@@ -26,6 +28,7 @@ from index import models as m
 from index.images import ImageError, open_image
 
 REPAIRS = 1
+KEY = re.compile(r"[0-9a-f]{16}")  # what new_key() makes
 
 
 class AgentError(ValueError):
@@ -52,6 +55,9 @@ class Agent:
             with self.services.store.session() as s:
                 if s.get(m.Customer, customer_id) is None:
                     raise AgentError(f"there is no customer {customer_id}; check the id, or continue as a guest.")
+        if key and not KEY.fullmatch(key):
+            raise AgentError(f"{key[:80]!r} is not a session key; a key is the 16 letters and digits shopagent "
+                             "printed when the conversation started.")
         if key:
             loaded = self.log.load(key)
             if loaded is not None:
@@ -88,14 +94,23 @@ class Agent:
     def respond(self, conv: Conversation, message: UserMessage) -> Iterator[Event]:
         """Stream the events of one turn; the last event is the final message."""
         start = time.perf_counter()
-        if not message.text.strip() and not message.images:
+        text = clean_text(message.text)
+        if not text and not message.images:
             raise AgentError("the message is empty: write something or attach a photo.")
+        if len(text) > self.settings.message_max_chars:
+            raise AgentError(f"the message is {len(text):,} characters long; keep it under "
+                             f"{self.settings.message_max_chars:,} (message_max_chars).")
+        if len(message.images) > self.settings.upload_max_files:
+            raise AgentError(f"{len(message.images)} photos in one message; send at most "
+                             f"{self.settings.upload_max_files} (upload_max_files).")
         photo_ids = self._take_photos(conv, message.images)
-        consent_text = self._consent_text(conv, message.text)
-        turn: list[dict] = [{"role": "user", "content": message.text.strip(), "photo_ids": photo_ids}]
+        if photo_ids:
+            yield Event("photos", "", {"photo_ids": photo_ids})
+        previous, question = self._open_question(conv)
+        turn: list[dict] = [{"role": "user", "content": text, "photo_ids": photo_ids}]
         conv.messages.append(turn[0])
-        ctx = ToolContext(self.services, conv.persona, conv.customer_id, conv.key, conv.images, consent_text,
-                          conv.viewed)
+        ctx = ToolContext(self.services, conv.persona, conv.customer_id, conv.key, conv.images, text,
+                          previous, question, conv.viewed)
         system = system_prompt(conv.persona, conv.customer_id)
         tools = schemas_for(conv.persona)
         outcomes: dict[str, dict] = {}
@@ -159,14 +174,14 @@ class Agent:
         yield self._finish(conv, turn, final, outcomes, timings, start)
 
     @staticmethod
-    def _consent_text(conv: Conversation, text: str) -> str:
-        """The user's words that can ask for a side effect: this message, and the one before it when the
-        agent's last answer was a question (so "M" after "Which size should I add?" continues the request)."""
+    def _open_question(conv: Conversation) -> tuple[str, str]:
+        """(the user's previous message, the agent's answer to it) when that answer asked a question:
+        consent to a side effect may come as the answer (agent/consent.py)."""
         users = [msg for msg in conv.messages if msg["role"] == "user"]
         last_answer = next((msg for msg in reversed(conv.messages) if msg["role"] == "assistant"), None)
-        if users and last_answer and last_answer.get("content", "").rstrip().endswith("?"):
-            return users[-1]["content"] + "\n" + text
-        return text
+        if users and last_answer and "?" in last_answer.get("content", ""):
+            return users[-1]["content"], last_answer["content"]
+        return "", ""
 
     def _append(self, conv: Conversation, turn: list[dict], msg: dict) -> None:
         conv.messages.append(msg)
@@ -175,7 +190,7 @@ class Agent:
     def _finish(self, conv: Conversation, turn: list[dict], reply: Reply, outcomes: dict[str, dict],
                 timings: dict[str, float], start: float) -> Event:
         allowed = set().union(*(product_ids_in(r["result"]) for r in conv.results)) if conv.results else set()
-        answer = ground(reply.text, allowed, self.services.table.id_of_sku)
+        answer = ground(clean_text(reply.text), allowed, self.services.table.id_of_sku)
         self._append(conv, turn, {"role": "assistant", "content": answer.text})
         cards = self._cards(conv, answer.cited)
         timings["total_ms"] = (time.perf_counter() - start) * 1000

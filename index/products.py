@@ -18,6 +18,8 @@ from sqlalchemy.orm import selectinload
 from index import models as m
 from index.store import Store
 
+PRODUCT_IMAGE_DIR = "images"  # demo renders and imported product shots live under it
+
 
 @dataclass(frozen=True)
 class ProductRow:
@@ -51,6 +53,15 @@ class ProductRow:
                 "category": self.category, "colours": list(self.colours), "pattern": self.pattern,
                 "price": self.price, "currency": self.currency, "sizes_in_stock": list(self.sizes_in_stock),
                 "image": self.image}
+
+    def image_file(self, data_dir: Path) -> Path | None:
+        """The product's image file, only when it lies in the catalog's images folder: the one
+        place a product id may lead to over HTTP (never the database or shoppers' photos)."""
+        if not self.image:
+            return None
+        folder = (Path(data_dir) / PRODUCT_IMAGE_DIR).resolve()
+        path = (Path(data_dir) / self.image).resolve()
+        return path if folder in path.parents and path.is_file() else None
 
     def content_hash(self, data_dir: Path) -> str:
         """Changes when anything an embedding reads changes (text, or the image file)."""

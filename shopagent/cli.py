@@ -544,7 +544,7 @@ def photos_purge(
     from tryon.photos import PhotoStore
 
     settings = load_settings()
-    photos = PhotoStore(open_store(settings), settings.data_dir, settings.photo_retention_days)
+    photos = PhotoStore.from_settings(open_store(settings), settings)
     if customer is not None:
         console.print(f"Deleted {photos.forget_customer(customer)} photo(s) of customer {customer}.")
     else:

@@ -74,6 +74,19 @@ class Settings(BaseSettings):
         description='Copilot logins: name -> "ROLE:HASH" (roles agent or lead); make one with `shopagent staff-password`.',
     )
 
+    # the web server: what a browser may send, how long what it is sent lives
+    secret_key: SecretStr = Field(
+        SecretStr(""), description="Signs staff cookies; empty: a random key kept in <data_dir>/secret.key.")
+    upload_max_mb: float = Field(10.0, gt=0, description="Largest photo a shopper may send, in MB.")
+    upload_max_files: int = Field(4, ge=1, description="Most photos in one message.")
+    upload_max_megapixels: float = Field(40.0, gt=0, description="Largest photo a shopper may send, in megapixels.")
+    message_max_chars: int = Field(4000, ge=100, description="Longest message a shopper or staff member may send.")
+    web_file_minutes: float = Field(
+        15.0, gt=0, description="Minutes a file handed to a browser (upload, try-on picture) stays fetchable.")
+    staff_session_hours: float = Field(8.0, gt=0, description="Hours a copilot login lasts.")
+    cookie_secure: Literal["auto", "always", "never"] = Field(
+        "auto", description="Secure cookies: auto sets the flag whenever the page is served over HTTPS.")
+
     # shop policy
     return_window_days: int = Field(30, ge=0, description="Days after delivery a return can be started.")
 

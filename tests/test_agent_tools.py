@@ -19,7 +19,7 @@ SHOPPER_TOOLS = {"search_products", "find_similar", "get_product", "compare_prod
 
 
 def ctx(agent, persona: str = "shopper", customer: int | None = 1, text: str = "") -> ToolContext:  # noqa: ANN001
-    return ToolContext(agent.services, persona, customer, "test-session", {}, text, [])
+    return ToolContext(agent.services, persona, customer, "test-session", {}, user_text=text)
 
 
 def orders_by_customer(store) -> dict[int, list[m.Order]]:  # noqa: ANN001

@@ -15,24 +15,15 @@ ASTRONAUT = Path(skimage.__file__).parent / "data" / "astronaut.png"
 
 
 @pytest.fixture(scope="module")
-def url(shop_agent: Agent) -> Iterator[str]:
-    from ui.shopper import build_shopper_app
-
-    app = build_shopper_app(shop_agent)
-    app.queue(default_concurrency_limit=2)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    app.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, show_error=True,
-               allowed_paths=[str(shop_agent.settings.data_dir)])
-    yield f"http://127.0.0.1:{port}/"
-    app.close()
+def url(ui_server: str) -> str:
+    """The shopper's page on the real server (ui.server), as a browser reaches it."""
+    return ui_server + "/"
 
 
 def client(url: str):  # noqa: ANN201 (gradio_client.Client: one browser tab, its state kept between calls)
     from gradio_client import Client
 
-    return Client(url, verbose=False)
+    return Client(url, verbose=False, download_files=False)  # files stay URLs, fetched below as a browser would
 
 
 def send(c, text: str, customer: int | None = None, files: list[Path] | None = None) -> tuple:  # noqa: ANN001
@@ -40,6 +31,16 @@ def send(c, text: str, customer: int | None = None, files: list[Path] | None = N
 
     message = {"text": text, "files": [handle_file(str(f)) for f in files or []]}
     return c.predict(message, [], customer, None, api_name="/chat")
+
+
+def fetch(c, url: str, file: dict) -> bytes:  # noqa: ANN001
+    """A file the page shows, fetched with the tab's cookies, as its browser would."""
+    import httpx
+
+    target = file["url"] if file["url"].startswith("http") else url.rstrip("/") + file["url"]
+    response = httpx.get(target, cookies=c.cookies)
+    assert response.status_code == 200, (target, response.status_code)
+    return response.content
 
 
 def texts(history: list[dict]) -> list[str]:
@@ -52,6 +53,7 @@ def test_search_shows_tool_boxes_answers_and_cards(url: str) -> None:
     boxes = [m for m in history if m.get("metadata", {}).get("title")]
     assert boxes and boxes[0]["metadata"]["title"] == "🔧 search_products" and boxes[0]["metadata"]["status"] == "done"
     assert "[#" in texts(history)[-1] and cards and cards[0]["caption"].startswith("#")
+    assert fetch(c, url, cards[0]["image"]).startswith(b"\x89PNG")  # the product image, by id
     first = cards[0]["caption"].split()[0].lstrip("#")
     history, *_ = send(c, "tell me more about the first one")  # the same tab continues the conversation
     assert any("get_product" in t for t in texts(history)) and f"[#{first}]" in texts(history)[-1]
@@ -71,8 +73,9 @@ def test_a_photo_try_on_shows_the_picture(url: str) -> None:
     c = client(url)
     send(c, "show me t-shirts", customer=6)
     history, _, _, tryon, _, _, _ = send(c, "try the first one on me", customer=6, files=[ASTRONAUT])
-    before, after = tryon
-    assert Path(before).is_file() and Path(after).is_file() and before != after  # the photo, and the garment on it
+    before, after = (fetch(c, url, f) for f in tryon)
+    assert before.startswith(b"\xff\xd8") and after[:4] in (b"\x89PNG", b"\xff\xd8\xff\xe0", b"\xff\xd8\xff\xdb") \
+        and before != after  # the photo, and the garment on it
     assert "on your photo" in texts(history)[-1]
 
 

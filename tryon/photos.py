@@ -10,6 +10,10 @@
 - Paths and pixels are never logged; callers refer to a photo by its id.
 - Try-on results made from a photo live in `data_dir/tryon-cache/<photo id>/` and are deleted
   with the photo.
+- A photo's id hashes its owner with its pixels, so each owner has a copy of their own and
+  `forget_customer()` finds theirs even when a guest sent the same picture before.
+- The web server's short-lived copies (`data_dir/web-files/`, index/webfiles.py) are swept by
+  `purge()` when older than `web_file_minutes` and emptied by `forget_customer()`.
 """
 
 from __future__ import annotations
@@ -25,8 +29,10 @@ from PIL import Image
 from sqlalchemy import delete, select
 
 from index import models as m
-from index.images import open_image
+from index.images import MAX_BYTES, MAX_PIXELS, open_image
+from index.webfiles import WEB_DIR, sweep_folder
 from index.store import Store
+from shopagent.settings import Settings
 
 PHOTO_DIR = "photos"
 TRYON_CACHE_DIR = "tryon-cache"  # try-on results, one folder per photo id: they go when the photo goes
@@ -40,20 +46,32 @@ class StoredPhoto:
 
 
 class PhotoStore:
-    def __init__(self, store: Store, data_dir: Path, retention_days: int) -> None:
+    def __init__(self, store: Store, data_dir: Path, retention_days: int, max_bytes: int = MAX_BYTES,
+                 max_pixels: int = MAX_PIXELS, web_file_minutes: float = 15.0) -> None:
         self.store = store
         self.folder = data_dir / PHOTO_DIR
         self.data_dir = data_dir
         self.retention_days = retention_days
+        self.max_bytes = max_bytes
+        self.max_pixels = max_pixels
+        self.web_file_s = web_file_minutes * 60
+
+    @classmethod
+    def from_settings(cls, store: Store, settings: Settings) -> PhotoStore:
+        return cls(store, settings.data_dir, settings.photo_retention_days,
+                   max_bytes=int(settings.upload_max_mb * 1024 * 1024),
+                   max_pixels=int(settings.upload_max_megapixels * 1_000_000),
+                   web_file_minutes=settings.web_file_minutes)
 
     def save(self, source: str | Path | bytes, customer_id: int | None = None,
              now: datetime | None = None) -> StoredPhoto:
-        """Decode (checked, upright), strip, and keep for the retention period."""
-        image = open_image(source)
+        """Decode (checked against the upload limits, upright), strip, and keep for the retention period."""
+        image = open_image(source, max_bytes=self.max_bytes, max_pixels=self.max_pixels)
         clean = io.BytesIO()
         image.save(clean, format="JPEG", quality=92)  # pixels only: no EXIF, ICC or comments are written
         data = clean.getvalue()
-        photo_id = hashlib.sha256(data).hexdigest()[:32]
+        # One copy per owner: a guest's earlier upload of the same picture never hides a customer's from purge.
+        photo_id = hashlib.sha256(f"{customer_id or 'guest'}:".encode() + data).hexdigest()[:32]
         if self.retention_days == 0:
             return StoredPhoto(photo_id, image, None)
         now = now or datetime.now(timezone.utc)
@@ -86,13 +104,16 @@ class PhotoStore:
             if f"{results.name}.jpg" not in known:
                 shutil.rmtree(results, ignore_errors=True)
                 gone += 1
-        return gone
+        return gone + sweep_folder(self.data_dir / WEB_DIR, self.web_file_s)
 
     def forget_customer(self, customer_id: int) -> int:
-        """Delete every photo a customer uploaded (their request, or their account's deletion)."""
+        """Delete every photo a customer uploaded (their request, or their account's deletion), and empty
+        the web server's short-lived files, where copies handed to their browser may still lie."""
         with self.store.session() as s:
             rows = s.scalars(select(m.PhotoUpload).where(m.PhotoUpload.customer_id == customer_id)).all()
-            return self._delete(s, rows)
+            gone = self._delete(s, rows)
+        sweep_folder(self.data_dir / WEB_DIR, 0)
+        return gone
 
     def _delete(self, s, rows: list[m.PhotoUpload]) -> int:  # noqa: ANN001
         for row in rows:

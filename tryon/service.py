@@ -47,7 +47,7 @@ class TryOnService:
     def __init__(self, store: Store, settings: Settings, photos: PhotoStore | None = None) -> None:
         self.store = store
         self.settings = settings
-        self.photos = photos or PhotoStore(store, settings.data_dir, settings.photo_retention_days)
+        self.photos = photos or PhotoStore.from_settings(store, settings)
         self._engines: dict[str, TryOnEngine] = {}
         self.notes: list[str] = []
 

@@ -7,6 +7,7 @@ confirmation tick and the `lead` role.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Iterator
 
 import gradio as gr
@@ -17,15 +18,21 @@ from shopagent.staff import role_named
 from ui.shopper import tool_message
 
 
+SPEAKERS = {"user": "Customer", "staff": "Customer care"}
+
+
 def live_view(agent: Agent, customer: int) -> tuple[str, str]:
-    """(conversation key, markdown) of the customer's newest shopper conversation."""
+    """(conversation key, HTML) of the customer's newest shopper conversation.
+
+    Every message is escaped and shown as plain text in a box of its own: what a shopper types
+    (Markdown, images, links, a forged "Customer care:" line) can never pass for anything else."""
     found = agent.log.latest(customer)
     if found is None:
-        return "", f"Customer {customer} has no conversation yet."
+        return "", f"<p>Customer {int(customer)} has no conversation yet.</p>"
     key, messages = found
-    lines = [f"**{'Customer' if role == 'user' else 'Customer care' if role == 'staff' else 'Assistant'}:** {text}"
-             for role, text in messages[-12:]]
-    return key, "\n\n".join(lines)
+    lines = [f'<div class="live-{role}" style="white-space:pre-wrap;margin:.3em 0"><b>{SPEAKERS.get(role, "Assistant")}'
+             f":</b> {html.escape(text)}</div>" for role, text in messages[-12:]]
+    return key, "\n".join(lines)
 
 
 class CopilotSession:
@@ -99,7 +106,7 @@ def build_copilot_app(agent: Agent) -> gr.Blocks:
                 matches = gr.Dropdown(label="Matches", choices=[], elem_id="matches")
                 customer = gr.Number(label="Customer id", precision=0, elem_id="customer")
                 load = gr.Button("Load the customer", variant="primary")
-                live = gr.Markdown("", label="Live conversation", elem_id="live")
+                live = gr.HTML("", label="Live conversation", elem_id="live")
                 reply = gr.Textbox(label="Suggested reply (edit, then send)", lines=6, elem_id="reply")
                 send = gr.Button("Send to customer")
             with gr.Column(scale=3):

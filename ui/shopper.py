@@ -6,14 +6,17 @@ UI holds no business logic; it only turns the agent's events into chat messages 
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import gradio as gr
+from PIL import Image
 
 from agent.conversation import UserMessage
-from agent.loop import Agent, AgentError
+from agent.loop import KEY, Agent, AgentError
 from index.vector_index import VectorIndexError
+from index.webfiles import COOKIE, WebFileRefused, WebFiles
 
 EXAMPLES = ["I'm looking for a navy linen shirt under 60", "a red dress, not striped", "show me sneakers in size 42",
             "what would you recommend for me?", "where is my order?"]
@@ -45,53 +48,105 @@ def tool_message(event, started: dict[str, gr.ChatMessage]) -> gr.ChatMessage:  
     return msg
 
 
-def _cards(products: list[dict], data_dir: Path) -> list[tuple[str, str]]:
-    """Gallery items: the product image with a caption a person can read (and alt text)."""
+def _cards(products: list[dict], base_url: str) -> list[tuple[str, str]]:
+    """Gallery items: the product image (from the server's product route) with a caption a person can read."""
     out = []
     for p in products:
         if p.get("image"):
             sizes = ", ".join(p.get("sizes_in_stock") or []) or "sold out"
-            out.append((str(data_dir / p["image"]),
+            out.append((f"{base_url}media/product/{p['product_id']}",
                         f"#{p['product_id']} {p['title']} · {p['brand']} · {p['price']:.2f} {p['currency']} · {sizes}"))
+    return out
+
+
+def _owner(request: gr.Request | None) -> str:
+    """The browser session's id (the server's cookie), which owns its uploads and pictures."""
+    inner = getattr(request, "request", None) if request is not None else None
+    return inner.cookies.get(COOKIE, "") if inner is not None else ""
+
+
+def _base_url(request: gr.Request | None) -> str:
+    inner = getattr(request, "request", None) if request is not None else None
+    return str(inner.base_url) if inner is not None else "/"
+
+
+def transcript(messages: list[dict]) -> list[gr.ChatMessage]:
+    """A stored conversation as the chat shows it again after a reload or a restart (words only)."""
+    out = []
+    for msg in messages:
+        text = msg.get("content") or ""
+        if msg["role"] in ("user", "assistant") and text and not msg.get("tool_calls") and \
+                not text.startswith("[system]"):
+            out.append(gr.ChatMessage(role=msg["role"], content=text))
     return out
 
 
 class ShopperSession:
     """One browser tab's view of a conversation: what the panels show."""
 
-    def __init__(self, agent: Agent) -> None:
+    def __init__(self, agent: Agent, files: WebFiles) -> None:
         self.agent = agent
+        self.files = files
+
+    def restore(self, key: str) -> tuple:
+        """(history, customer, key) of the stored conversation this browser had, so a restart loses nothing."""
+        found = self.agent.log.load(key) if key and KEY.fullmatch(key) else None
+        if found is None or found[0].persona != "shopper":
+            return [], None, ""
+        conv = found[0]
+        return transcript(conv.messages), conv.customer_id, key
 
     def respond(self, message: dict | str, history: list, key: str, customer: float | None,
-                webcam: str | None = None) -> Iterator[tuple]:
+                webcam: str | None = None, request: gr.Request = None) -> Iterator[tuple]:
         """Stream (history, key, cards, size panel, try-on panel, cart panel, textbox, webcam) as the agent works."""
+        owner = _owner(request)
         text = message.get("text", "") if isinstance(message, dict) else str(message)
-        files = [f if isinstance(f, str) else f.get("path") for f in (message.get("files", []) if isinstance(
+        named = [f if isinstance(f, str) else f.get("path") for f in (message.get("files", []) if isinstance(
             message, dict) else [])]
-        files += [webcam] if webcam else []
-        customer_id = int(customer) if customer not in (None, "") and int(customer) > 0 else None
+        named += [webcam] if webcam else []
         history = list(history or [])
+        uploads: list[Path] = []
         try:
-            conv = self.agent.open("shopper", customer_id, key or None)
-        except AgentError as exc:
+            uploads = self.files.take_uploads(owner, [n for n in named if n])
+            customer_id = int(customer) if customer not in (None, "") and int(customer) > 0 else None
+            conv = self._open(customer_id, key)
+            yield from self._turn(conv, text, uploads, history, owner, _base_url(request))
+        except (AgentError, WebFileRefused) as exc:
             history.append(gr.ChatMessage(role="assistant", content=str(exc)))
             yield history, key, gr.skip(), gr.skip(), gr.skip(), gr.skip(), None, None
-            return
-        for path in files:
-            history.append(gr.ChatMessage(role="user", content=gr.Image(path)))
+        finally:  # the originals (with their EXIF) never outlive the turn; the stripped copies are in the photo store
+            self.files.consume(uploads)
+            self.files.sweep()
+
+    def _open(self, customer_id: int | None, key: str):  # noqa: ANN202 (agent.conversation.Conversation)
+        try:
+            return self.agent.open("shopper", customer_id, key or None)
+        except AgentError:
+            if not key:
+                raise
+            return self.agent.open("shopper", customer_id)  # another customer signed in here: a new conversation
+
+    def _turn(self, conv, text: str, uploads: list[Path], history: list, owner: str,  # noqa: ANN001
+              base_url: str) -> Iterator[tuple]:
         if text:
             history.append(gr.ChatMessage(role="user", content=text))
         started: dict[str, gr.ChatMessage] = {}
         answer = gr.ChatMessage(role="assistant", content="")
         size, tryon, cart = gr.skip(), gr.skip(), gr.skip()
         try:
-            for event in self.agent.respond(conv, UserMessage(text, [Path(p) for p in files])):
-                if event.kind in ("tool_call", "tool_result"):
+            for event in self.agent.respond(conv, UserMessage(text, list(uploads))):
+                if event.kind == "photos":
+                    at = len(history) - (1 if text else 0)
+                    for pid in event.data["photo_ids"]:
+                        history.insert(at, gr.ChatMessage(role="user", content=gr.Image(
+                            str(self._publish(owner, conv.images[pid])))))
+                        at += 1
+                elif event.kind in ("tool_call", "tool_result"):
                     msg = tool_message(event, started)
                     if event.kind == "tool_call":
                         history.append(msg)
                     else:
-                        size, tryon, cart = self._panels(event, size, tryon, cart)
+                        size, tryon, cart = self._panels(event, conv, owner, size, tryon, cart)
                 elif event.kind == "message" and event.delta:
                     if answer not in history:
                         history.append(answer)
@@ -100,7 +155,7 @@ class ShopperSession:
                     answer.content = event.text
                     if answer not in history:
                         history.append(answer)
-                    cards = _cards(event.data.get("products", []), self.agent.settings.data_dir)
+                    cards = _cards(event.data.get("products", []), base_url)
                     yield history, conv.key, cards or gr.skip(), size, tryon, cart, None, None
                     return
                 elif event.kind == "notice":
@@ -111,7 +166,15 @@ class ShopperSession:
             history.append(gr.ChatMessage(role="assistant", content=str(exc)))
             yield history, conv.key, gr.skip(), size, tryon, cart, None, None
 
-    def _panels(self, event, size, tryon, cart):  # noqa: ANN001, ANN202
+    def _publish(self, owner: str, image: Image.Image | Path) -> Path:
+        """A copy only this browser session may fetch, for a few minutes."""
+        if isinstance(image, Path):
+            return self.files.publish(owner, image, name=f"image{image.suffix}")
+        with tempfile.NamedTemporaryFile(suffix=".jpg") as tmp:
+            image.save(tmp.name, format="JPEG", quality=90)
+            return self.files.publish(owner, Path(tmp.name))
+
+    def _panels(self, event, conv, owner: str, size, tryon, cart):  # noqa: ANN001, ANN202
         if not event.data["ok"]:
             return size, tryon, cart
         result = event.data["result"]
@@ -119,10 +182,9 @@ class ShopperSession:
             size = (f"### Size {result['size']} for {result['title']}\nConfidence {result['confidence']:.0%}: "
                     f"{result['reason']}")
         elif event.text == "virtual_try_on" and result.get("image"):
-            data_dir = self.agent.settings.data_dir
-            before = data_dir / "photos" / f"{result['photo_id']}.jpg"
-            after = str(data_dir / result["image"])
-            tryon = (str(before), after) if before.is_file() else (after, after)
+            after = self._publish(owner, self.agent.settings.data_dir / result["image"])
+            before = conv.images.get(result.get("photo_id", ""))
+            tryon = (str(self._publish(owner, before)) if before is not None else str(after), str(after))
         elif event.text in ("add_to_cart", "view_cart"):
             lines = (result.get("cart") or result)["lines"]
             total = (result.get("cart") or result)["total"]
@@ -131,13 +193,16 @@ class ShopperSession:
         return size, tryon, cart
 
 
-def build_shopper_app(agent: Agent) -> gr.Blocks:
-    session = ShopperSession(agent)
+def build_shopper_app(agent: Agent, files: WebFiles, state_secret: str) -> gr.Blocks:
+    """The page; files: where uploads and private pictures live (index/webfiles.py); state_secret encrypts the
+    conversation key the browser keeps, so a reload or a server restart continues the conversation."""
+    session = ShopperSession(agent, files)
     with gr.Blocks(title="shopagent") as app:
         gr.Markdown("# shopagent\nDescribe what you want, or add a photo of a garment, or of yourself for sizes "
                     "and try-on.")
         gr.Markdown(banner(agent), elem_id="banner")
-        key = gr.State("")
+        key = gr.State("")  # this tab's conversation
+        kept = gr.BrowserState("", storage_key="shopagent-conversation", secret=state_secret)  # survives reloads
         with gr.Row():
             with gr.Column(scale=3):
                 chatbot = gr.Chatbot(label="Chat", height=520, elem_id="chat")
@@ -163,7 +228,8 @@ def build_shopper_app(agent: Agent) -> gr.Blocks:
                 cart_panel = gr.Markdown("", elem_id="cart")
         outputs = [chatbot, key, cards, size_panel, tryon_panel, cart_panel, box, webcam]
         inputs = [box, chatbot, key, customer, webcam]
-        box.submit(session.respond, inputs, outputs, api_name="chat")
+        box.submit(session.respond, inputs, outputs, api_name="chat").then(lambda k: k, key, kept, api_name=False)
+        app.load(session.restore, kept, [chatbot, customer, key], api_name=False)
 
         def select(evt: gr.SelectData) -> str:
             caption = evt.value.get("caption", "") if isinstance(evt.value, dict) else ""

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from agent.consent import asks_for, is_detail
 from agent.conversation import Conversation
 from agent.planners import Reply, ToolCallRequest
 from agent.planners import slots as sl
@@ -97,7 +98,7 @@ class RulesPlanner:
             if (label in STAFF_ONLY and persona != "staff") or (label in SHOPPER_ONLY and persona == "staff"):
                 continue
             consent = REGISTRY[label].consent if label in REGISTRY else None
-            if consent is not None and not consent.search(text):
+            if consent is not None and not asks_for(consent, text):
                 continue  # "show order 5" is not a return: side effects need their words
             best[label] = max(best.get(label, -1.0), float(s))
         label = max(best, key=best.get)
@@ -114,7 +115,7 @@ class RulesPlanner:
             return "recommend"
         if label in ("details", "search", "refine", "similar", "size") and TRY_ON.search(text):
             return "tryon"
-        if label == "order_status" and REGISTRY["start_return"].consent.search(text) and not STATUS.search(text):
+        if label == "order_status" and asks_for(REGISTRY["start_return"].consent, text) and not STATUS.search(text):
             return "start_return"
         return label
 
@@ -146,6 +147,8 @@ class RulesPlanner:
 
     def _fill(self, pending: dict, text: str) -> Reply | None:
         """The answer to a question the planner asked: a size, a reason, an order number."""
+        if not is_detail(text):  # "no, never mind, show me sneakers" answers nothing: a new request
+            return None
         args = dict(pending["arguments"])
         slot = pending["slot"]
         value = {"size": sl.size_label(f"size {text.strip()}") or sl.size_label(text),
@@ -274,7 +277,7 @@ class RulesPlanner:
         args = {"order_id": order, "reason": sl.return_reason(text)}
         if order is None:
             return self._ask(conv, "start_return", args, "order_id",
-                             "Which order is it (the number is in your confirmation e-mail)?")
+                             "Which order do you want to return? The number is in your confirmation e-mail.")
         if args["reason"] is None:
             return self._ask(conv, "start_return", args, "reason",
                              f"Why are you returning order {order}: too small, too large, damaged, or something else?")

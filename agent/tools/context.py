@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 
 from PIL import Image
 
@@ -39,6 +40,11 @@ class Services:
             return self.search.table
         return ProductTable.from_store(self.store)
 
+    def product_image(self, product_id: int) -> Path | None:
+        """The product's image file, or None (unknown product, no image, or a path outside the images folder)."""
+        row = self.table.by_id.get(product_id)
+        return row.image_file(self.settings.data_dir) if row else None
+
     @cached_property
     def search(self):  # noqa: ANN201 (retrieval.search.SearchService; imported late: it loads models)
         from retrieval.search import SearchService
@@ -63,7 +69,7 @@ class Services:
     def photos(self):  # noqa: ANN201
         from tryon.photos import PhotoStore
 
-        return PhotoStore(self.store, self.settings.data_dir, self.settings.photo_retention_days)
+        return PhotoStore.from_settings(self.store, self.settings)
 
     @cached_property
     def tryon(self):  # noqa: ANN201
@@ -83,7 +89,9 @@ class ToolContext:
     customer_id: int | None = None
     session_key: str = ""
     images: dict[str, Image.Image] = field(default_factory=dict)  # photo id -> pixels, newest last
-    user_text: str = ""  # the shopper's words this turn: side effects need them
+    user_text: str = ""  # the user's words this turn: side effects need their consent (agent/consent.py)
+    previous_text: str = ""  # the user's message before, when the agent answered it with a question
+    question: str = ""  # that question
     viewed: list[int] = field(default_factory=list)  # products opened in this conversation, for recommendations
 
     @property

@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+from agent.conversation import clip
 from agent.tools.context import current
 from agent.tools.registry import tool
+
+DESCRIPTION_CHARS = 1500  # a catalog's description can be megabytes; the shopper reads the start
 
 
 @tool()
@@ -15,7 +18,7 @@ def get_product(product_id: int) -> dict:
     row = ctx.product(product_id)
     chart = ctx.services.sizes.chart_for(row.id)
     ctx.viewed.append(row.id)
-    return {"product": row.card() | {"description": row.description, "material": row.material,
+    return {"product": row.card() | {"description": clip(row.description, DESCRIPTION_CHARS), "material": row.material,
                                             "fit": row.fit, "gender": row.gender, "sizes": list(row.sizes),
                                             "details": row.attributes},
             "size_chart_cm": [{"size": r.size_label} | {k: list(v) for k, v in r.ranges.items()} for r in chart]}
