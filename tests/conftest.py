@@ -14,6 +14,7 @@ import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -149,30 +150,47 @@ def shop_agent(shop):  # noqa: ANN001, ANN201 (agent.loop.Agent over the demo sh
     return build_agent(shop)
 
 
-@pytest.fixture(scope="session")
-def ui_server(shop_agent):  # noqa: ANN001, ANN201 (the URL of both pages, served on 127.0.0.1 for the session)
-    """The shopper's page and the copilot (staff: lena, a lead, and sam, an agent; password "correct horse 1")."""
+def staff_agent(shop_agent, **accounts: str):  # noqa: ANN001, ANN201 (agent.loop.Agent with copilot logins)
+    """The shop's agent with staff accounts name -> role, each with the password STAFF_PASSWORD."""
+    from agent.loop import Agent
+    from shopagent.staff import account_entry
+
+    agent = Agent(shop_agent.services, shop_agent.planner, shop_agent.planner_note)
+    agent.settings = shop_agent.settings.model_copy(update={"staff_accounts": {
+        name: account_entry(role, STAFF_PASSWORD) for name, role in accounts.items()}})
+    return agent
+
+
+STAFF_PASSWORD = "correct horse 1"
+
+
+@contextmanager
+def serving(app) -> Iterator[str]:  # noqa: ANN001 (an ASGI app)
+    """The app served by uvicorn on 127.0.0.1 (a free port) in a thread; yields its URL, stops it after."""
     import threading
     import time
 
     import uvicorn
 
-    from agent.loop import Agent
-    from shopagent.staff import account_entry
-    from ui.server import build_server
-
-    password = "correct horse 1"
-    agent = Agent(shop_agent.services, shop_agent.planner, shop_agent.planner_note)
-    agent.settings = shop_agent.settings.model_copy(update={"staff_accounts": {
-        "lena": account_entry("lead", password), "sam": account_entry("agent", password)}})
     port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(build_server(agent), host="127.0.0.1", port=port, log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     for _ in range(400):
         if server.started:
             break
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def ui_server(shop_agent):  # noqa: ANN001, ANN201 (the URL of both pages, served on 127.0.0.1 for the session)
+    """The shopper's page and the copilot (staff: lena, a lead, and sam, an agent; password STAFF_PASSWORD)."""
+    from ui.server import build_server
+
+    with serving(build_server(staff_agent(shop_agent, lena="lead", sam="agent"))) as url:
+        yield url
