@@ -9,7 +9,9 @@ when the user's own words consent, by these rules, in order:
    action's words ("I do NOT want to return order 2416", "don't add it").
 2. The request in the user's own words this turn consents: the message names the action.
 3. Otherwise only an answer to a question the agent asked about this very action can (its last
-   answer was a question naming the action: "Which size should I add?"), and only when it is
+   answer was a question naming the action: "Which size should I add?", "Why are you returning
+   order 5?"), never one that declines ("I don't want to", "not now", "sure, but not yet"), and
+   only when it is
    a. an affirmative ("yes", "go ahead", "please do", "ok", "sure", "do it", "confirm"), or
    b. a short detail (a size, a reason, an order number: at most 8 words, no question, no new
       request such as "show me ..."), continuing a request the user made in their previous
@@ -28,8 +30,21 @@ AFFIRMATIVE = re.compile(r"^\W*(yes|yeah|yep|yup|sure|ok(ay)?|go ahead|please do
                          r"correct|absolutely|definitely|of course|please go ahead)\b", re.I)
 NEW_REQUEST = re.compile(r"\?|\b(show|find|search|look(ing)? for|recommend|suggest|browse|what|where|how|which|"
                          r"instead|rather)\b", re.I)
+# A negation that declines rather than describes: "I don't want to", "not now", "I don't think so", a
+# trailing "don't". A reason such as "doesn't fit", "no longer fits" or "not as pictured" is none of these.
+DECLINE = re.compile(r"\b(not|don'?t|do not|doesn'?t|never|won'?t|wouldn'?t|no longer)\W+(\w+\W+){0,2}?"
+                     r"(want|wish|need|mean|think|do|go|proceed|bother|continue|add|now|really|sure|yet|anymore|"
+                     r"any more)\b|\b(not|don'?t|do not|won'?t|wouldn'?t|never)\W*$", re.I)
+INFLECTION = re.compile(r"\b(\w{3,}?)(?:ing|ed|s)\b", re.I)  # "returning", "added", "refunds"
 NEGATION_REACH = 40  # characters after "not" in which the action's words count as negated
 DETAIL_WORDS = 8
+
+
+def names(action: re.Pattern, text: str) -> bool:
+    """The text names the action in any form, "return", "returning", "returned": the agent's question
+    "Why are you returning order 5?" names a return, and "I'm not returning it" refuses one. (A request
+    must use the action's own words.)"""
+    return action.search(text) is not None or action.search(INFLECTION.sub(r"\1", text)) is not None
 
 
 def refuses(text: str) -> bool:
@@ -37,14 +52,20 @@ def refuses(text: str) -> bool:
     return REFUSAL.search(text) is not None
 
 
+def declines(text: str) -> bool:
+    """A no in other words ("I don't want to", "not now"): it answers a question with a refusal."""
+    return DECLINE.search(text) is not None
+
+
 def negates(action: re.Pattern, text: str) -> bool:
     """The action's words shortly after a negation: "I do NOT want to return it"."""
-    return any(action.search(text[m.end(): m.end() + NEGATION_REACH]) for m in NEGATION.finditer(text))
+    return any(names(action, text[m.end(): m.end() + NEGATION_REACH]) for m in NEGATION.finditer(text))
 
 
 def is_detail(text: str) -> bool:
     """A short answer filling in a detail (a size, a reason, a number), not a new request."""
-    return not refuses(text) and len(text.split()) <= DETAIL_WORDS and NEW_REQUEST.search(text) is None
+    return (not refuses(text) and not declines(text) and len(text.split()) <= DETAIL_WORDS
+            and NEW_REQUEST.search(text) is None)
 
 
 def asks_for(action: re.Pattern, text: str) -> bool:
@@ -58,7 +79,9 @@ def consents(action: re.Pattern, message: str, previous: str = "", question: str
         return False
     if action.search(message):
         return True
-    if "?" not in question or action.search(question) is None:
+    if "?" not in question or not names(action, question):
+        return False
+    if declines(message):  # "sure, but not now", "I don't want to"
         return False
     if AFFIRMATIVE.search(message) and NEW_REQUEST.search(message) is None:
         return True

@@ -11,10 +11,13 @@ One turn:
 
 from __future__ import annotations
 
+import io
 import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
+
+from PIL import Image
 
 from agent.conversation import (Conversation, ConversationLog, UserMessage, clean_text, new_key, product_ids_in,
                                 quote_as_data)
@@ -80,6 +83,10 @@ class Agent:
     def _take_photos(self, conv: Conversation, images: list) -> list[str]:
         ids = []
         for source in images:
+            if isinstance(source, Image.Image):  # UserMessage takes pixels too; the photo store reads files
+                buffer = io.BytesIO()
+                source.save(buffer, format="PNG")
+                source = buffer.getvalue()
             try:
                 stored = self.services.photos.save(source if not isinstance(source, Path) else str(source),
                                                    conv.customer_id)
