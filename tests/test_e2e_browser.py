@@ -68,6 +68,7 @@ def test_type_a_query_and_see_product_cards(page, ui_server: str) -> None:  # no
     assert page.locator("#cards img").count() >= 1
     assert "search_products" in page.locator("#chat").inner_text()
     assert page.locator("#cards img").first.get_attribute("alt") is not None
+    page.wait_for_function("document.querySelector('#cards img').naturalWidth > 0", timeout=30_000)  # it loads
     assert shot(page, "shopper-search").stat().st_size > 10_000
 
 
@@ -104,3 +105,19 @@ def test_the_staff_page_asks_for_a_login(page, ui_server: str) -> None:  # noqa:
     assert "Customer-care staff only" in text or "login" in text.lower()
     assert "Customer-care copilot" not in page.locator("body").inner_text()
     shot(page, "staff-login")
+    page.fill("input[name=username]", "sam")
+    page.fill("input[name=password]", "correct horse 1")
+    page.click("button[type=submit]")
+    page.wait_for_selector("#find-customer", timeout=60_000)  # signed in: the copilot itself
+    assert "Customer-care copilot" in page.locator("body").inner_text()
+    shot(page, "staff-copilot")
+
+
+def test_a_reload_continues_the_conversation(page, ui_server: str) -> None:  # noqa: ANN001
+    page.goto(ui_server + "/")
+    send(page, "I'm looking for a dress")
+    page.locator("#cards img").first.wait_for()  # answered
+    page.reload()  # what a server restart does to the tab's state: only the browser's copy of the key is left
+    page.wait_for_function("(document.querySelector('#chat')?.innerText || '').includes('looking for a dress')",
+                           timeout=60_000)
+    shot(page, "shopper-after-reload")

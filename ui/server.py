@@ -35,7 +35,7 @@ FILE_ROUTE = re.compile(r"/gradio_api/file(?:=|/)(.+)$")
 UPLOAD_ROUTE = re.compile(r"/gradio_api/upload/?$")
 LOGIN_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>shopagent copilot: sign in</title>
 <style>body{{font-family:sans-serif;max-width:24rem;margin:4rem auto}}label,input,button{{display:block;width:100%;
-margin:.4rem 0}}p.err{{color:#b00}}</style></head><body><h1>Customer-care copilot</h1>
+margin:.4rem 0}}p.err{{color:#b00}}</style></head><body><h1>Staff sign-in</h1>
 <p>Customer-care staff only. Accounts are set in staff_accounts (<code>shopagent staff-password NAME</code>).</p>
 {error}<form method="post" action="login"><label>Name <input name="username" autocomplete="username" required></label>
 <label>Password <input name="password" type="password" autocomplete="current-password" required></label>

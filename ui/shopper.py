@@ -92,7 +92,7 @@ class ShopperSession:
         """(history, customer, key) of the stored conversation this browser had, so a restart loses nothing."""
         found = self.agent.log.load(key) if key and KEY.fullmatch(key) else None
         if found is None or found[0].persona != "shopper":
-            return [], None, ""
+            return gr.skip(), gr.skip(), gr.skip()  # nothing to continue: leave what the page already has
         conv = found[0]
         return transcript(conv.messages), conv.customer_id, key
 
