@@ -5,8 +5,9 @@ A tool with side effects carries a pattern of the words that ask for it (for sta
 when the user's own words consent, by these rules, in order:
 
 1. A refusal never consents, whatever else the message says: a leading "no", "nope", "cancel",
-   "stop", "never mind", "forget it", "changed my mind", or a negation shortly before the
-   action's words ("I do NOT want to return order 2416", "don't add it").
+   "stop", "never mind", "forget it", "changed my mind" (unless the message itself asks for the
+   action: "refund order 409, I changed my mind" gives a reason), or a negation shortly before
+   the action's words ("I do NOT want to return order 2416", "don't add it").
 2. The request in the user's own words this turn consents: the message names the action.
 3. Otherwise only an answer to a question the agent asked about this very action can (its last
    answer was a question naming the action: "Which size should I add?", "Why are you returning
@@ -24,7 +25,10 @@ from __future__ import annotations
 import re
 
 REFUSAL = re.compile(r"^\W*(no\b(?!\s+longer)|nope\b|nah\b|cancel\b|stop\b|wait\b)|"
-                     r"\b(never\s*mind|nevermind|changed my mind|forget (it|that|about it)|cancel (it|that))\b", re.I)
+                     r"\b(never\s*mind|nevermind|forget (it|that|about it)|cancel (it|that))\b", re.I)
+# "I changed my mind" refuses, unless the same message asks for the action: "please refund order
+# 409, I changed my mind" gives the change of mind as the reason for the return.
+CHANGE_OF_MIND = re.compile(r"\bchanged my mind\b", re.I)
 NEGATION = re.compile(r"\b(not|don'?t|do not|doesn'?t|never|no longer|won'?t|wouldn'?t|rather not)\b", re.I)
 AFFIRMATIVE = re.compile(r"^\W*(yes|yeah|yep|yup|sure|ok(ay)?|go ahead|please do|do it|do that|confirm(ed)?|"
                          r"correct|absolutely|definitely|of course|please go ahead)\b", re.I)
@@ -47,9 +51,11 @@ def names(action: re.Pattern, text: str) -> bool:
     return action.search(text) is not None or action.search(INFLECTION.sub(r"\1", text)) is not None
 
 
-def refuses(text: str) -> bool:
+def refuses(text: str, action: re.Pattern | None = None) -> bool:
     """A refusal or a change of mind ("no, never mind ..."): it consents to nothing."""
-    return REFUSAL.search(text) is not None
+    if REFUSAL.search(text) is not None:
+        return True
+    return CHANGE_OF_MIND.search(text) is not None and not (action is not None and action.search(text))
 
 
 def declines(text: str) -> bool:
@@ -70,12 +76,12 @@ def is_detail(text: str) -> bool:
 
 def asks_for(action: re.Pattern, text: str) -> bool:
     """The text asks for the action, in its own words, without refusing it."""
-    return bool(text) and action.search(text) is not None and not refuses(text) and not negates(action, text)
+    return bool(text) and action.search(text) is not None and not refuses(text, action) and not negates(action, text)
 
 
 def consents(action: re.Pattern, message: str, previous: str = "", question: str = "") -> bool:
     """Whether message (after previous, answering question) consents to the action; rules in the module doc."""
-    if refuses(message) or negates(action, message):
+    if refuses(message, action) or negates(action, message):
         return False
     if action.search(message):
         return True

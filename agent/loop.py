@@ -29,13 +29,16 @@ from agent.tools import Services, ToolContext, run_tool, schemas_for
 from agent.tools.registry import PERSONAS
 from index import models as m
 from index.images import ImageError, open_image
+from shopagent.errors import ShopError
 
 REPAIRS = 1
 KEY = re.compile(r"[0-9a-f]{16}")  # what new_key() makes
 
 
-class AgentError(ValueError):
+class AgentError(ShopError):
     """A request the agent cannot start: unknown persona, unreadable photo, unknown session."""
+
+    code = "agent_refused"
 
 
 class Agent:

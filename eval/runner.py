@@ -167,7 +167,7 @@ def items_of(result: dict) -> list[dict]:
 
 def _describe(call: dict) -> str:
     args = ", ".join(f"{k}={v!r}" for k, v in call["arguments"].items())
-    return f"{call['name']}({args})" + ("" if call["ok"] else f" -> {call['error']['type']}")
+    return f"{call['name']}({args})" + ("" if call["ok"] else f" -> {call['error']['code']}")
 
 
 def check_turn(turn: Turn, calls: list[dict], answer: str, final_data: dict, latency_ms: float) -> list[str]:

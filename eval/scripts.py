@@ -23,7 +23,7 @@ turns:
         - every: {category: dress, price: {le: 60}}
         - top: {colours: {contains: red}}
         - count: {ge: 1}
-        - error: {type: NotFound} # a call of this turn failed with this error type
+        - error: {code: not_found} # a call of this turn failed with this stable error code (shopagent/errors.py)
       answer:
         mentions: [dress]         # case-insensitive
         not_mentions: [sorry]
@@ -49,13 +49,16 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from shopagent.errors import ShopError
 
 OPERATORS = {"eq", "ne", "lt", "le", "gt", "ge", "contains", "not_contains", "in", "matches", "present"}
 SELECTORS = {"with_orders", "with_returnable_order", "with_expired_order", "with_shipped_order", "with_measurements"}
 
 
-class ScriptError(ValueError):
+class ScriptError(ShopError):
     """A script file that does not follow the format; the message names the file and the field."""
+
+    code = "script_invalid"
 
 
 @dataclass

@@ -18,21 +18,28 @@ from sqlalchemy.orm import Session, selectinload
 
 from index import models as m
 from index.store import Store
+from shopagent.errors import ShopError
 
 RETURNABLE = (m.OrderStatus.DELIVERED, m.OrderStatus.RETURN_REQUESTED)
 MAX_QUANTITY = 10
 
 
-class CommerceError(ValueError):
+class CommerceError(ShopError):
     """A request about carts, orders or returns that cannot be carried out; the message says why."""
+
+    code = "commerce_refused"
 
 
 class NotFound(CommerceError, LookupError):
     """No such order, product or customer (for this customer)."""
 
+    code = "not_found"
+
 
 class ReturnRefused(CommerceError):
     """The return policy does not allow this return."""
+
+    code = "return_refused"
 
 
 @dataclass

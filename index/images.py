@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
+from shopagent.errors import ShopError
 
 MAX_BYTES = 25 * 1024 * 1024
 MAX_PIXELS = 40_000_000  # about 7700 x 5200; a decompression bomb is refused before it is decoded
@@ -15,8 +16,10 @@ MIN_SIDE = 64
 FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF")
 
 
-class ImageError(ValueError):
+class ImageError(ShopError):
     """An image we will not use, with the reason a person can act on."""
+
+    code = "bad_image"
 
 
 def open_image(source: str | Path | bytes, *, max_bytes: int = MAX_BYTES, max_pixels: int = MAX_PIXELS,

@@ -34,6 +34,7 @@ from index import models as m
 from index.images import ImageError, open_image
 from index.store import Store
 from index.vocab import CATEGORIES, COLOURS, FITS, PATTERNS
+from shopagent.errors import ShopError
 
 IMPORTED_IMAGE_DIR = "images/imported"
 VOCABULARIES = {"category": CATEGORIES, "pattern": PATTERNS, "fit": FITS}
@@ -41,8 +42,10 @@ CSV_FIELD_LIMIT = 1_000_000  # characters in one CSV cell: room for long descrip
 _UNDECODABLE = re.compile("[\udc80-\udcff]")  # bytes that were not UTF-8, as surrogateescape keeps them
 
 
-class ImportFileError(ValueError):
+class ImportFileError(ShopError):
     """The file itself cannot be read in full, so none of it is imported. line is None when it failed to open."""
+
+    code = "bad_import_file"
 
     def __init__(self, path: Path, line: int | None, problem: str, fix: str) -> None:
         self.path, self.line, self.problem = path, line, problem

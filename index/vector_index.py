@@ -21,6 +21,7 @@ from pathlib import Path
 
 import faiss
 import numpy as np
+from shopagent.errors import NotReady
 
 MANIFEST = "manifest.json"
 INDEX_FILE = "index.faiss"
@@ -32,7 +33,7 @@ class VectorIndexError(Exception):
     """Base of the index errors a user can hit."""
 
 
-class IndexMissing(VectorIndexError):
+class IndexMissing(VectorIndexError, NotReady):
     """There is no index where the settings point."""
 
 

@@ -22,13 +22,16 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from shopagent.errors import ShopError
 
 WEB_DIR = "web-files"
 COOKIE = "shopagent_web"  # the browser session's id
 
 
-class WebFileRefused(ValueError):
+class WebFileRefused(ShopError):
     """A browser named a file it did not upload (or one already used)."""
+
+    code = "web_file_refused"
 
 
 @dataclass

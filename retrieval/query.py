@@ -16,6 +16,7 @@ from functools import lru_cache
 
 from index.products import Filters
 from index.vocab import CATEGORIES, COLOURS, SIZE_LABELS
+from shopagent.errors import ShopError
 
 CATEGORY_WORDS = {
     "t-shirt": ["t-shirt", "t shirt", "tshirt", "tee", "tank top", "top"],
@@ -60,8 +61,10 @@ CURRENCY = r"(?:€|\$|£|euros?|eur|dollars?|pounds?)?"
 ALL_SIZES = {label.lower(): label for labels in SIZE_LABELS.values() for label in labels}
 
 
-class QueryError(ValueError):
+class QueryError(ShopError):
     """A query we cannot act on, with what to change."""
+
+    code = "bad_query"
 
 
 @dataclass

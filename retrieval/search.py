@@ -44,6 +44,8 @@ SHORTER = {"trousers": {"categories": {"shorts"}}, "jeans": {"categories": {"sho
 class UnknownFilterValue(QueryError):
     """A filter names a value the catalog does not have."""
 
+    code = "unknown_filter_value"
+
 
 @dataclass
 class SearchHit:

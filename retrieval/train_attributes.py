@@ -26,6 +26,7 @@ from scipy import ndimage
 from torch import nn
 from tqdm import tqdm
 
+from index.cutout import garment_mask
 from index.demo import category_attributes
 from index.render import GarmentSpec, render_garment
 from index.vocab import COLOURS, FASHION_MNIST_LABELS, FITS, PATTERNS
@@ -35,10 +36,10 @@ from retrieval.attributes import (
     CategoryNet,
     PatternNet,
     fmnist_view,
-    garment_mask,
     texture_patch,
     work_image,
 )
+from shopagent.errors import NotReady
 
 FASHION_MNIST_DIR = Path("/usr/share/datasets/fashion-mnist")
 FMNIST_TO_CATEGORY = np.array([CATEGORY_NAMES.index(name) for name in FASHION_MNIST_LABELS])
@@ -47,7 +48,7 @@ PATCHES_PER_RENDER = 6
 MODEL_VERSION = 1
 
 
-class DatasetMissing(FileNotFoundError):
+class DatasetMissing(NotReady):
     """Fashion-MNIST is not installed."""
 
 

@@ -100,9 +100,9 @@ def test_tool_errors_go_back_to_the_planner(shop_agent: Agent) -> None:
     planner = Scripted([Reply(calls=[ToolCallRequest("get_product", {"product_id": 99999})]), Reply("Sorry.")])
     events = turn(with_planner(shop_agent, planner), shop_agent.open(), "details of 99999")
     result = next(e for e in events if e.kind == "tool_result")
-    assert not result.data["ok"] and result.data["error"]["type"] == "ToolError"
+    assert not result.data["ok"] and result.data["error"]["code"] == "tool_refused"
     fed_back = planner.seen[1][-1]
-    assert fed_back["role"] == "tool" and json.loads(fed_back["content"])["error"]["type"] == "ToolError"
+    assert fed_back["role"] == "tool" and json.loads(fed_back["content"])["error"]["code"] == "tool_refused"
 
 
 def test_a_malformed_call_is_asked_for_again_once(shop_agent: Agent) -> None:
@@ -156,7 +156,7 @@ def test_instructions_in_reviews_trigger_no_tool(shop_agent: Agent, injected: in
     planner = Scripted([Reply(calls=[ToolCallRequest("summarize_reviews", {"product_id": injected})]), obey,
                         Reply("Here is the summary.")])
     events = turn(with_planner(shop_agent, planner), conv, "what do reviewers say about it?")
-    refused = [e.data["error"]["type"] for e in events if e.kind == "tool_result" and not e.data["ok"]]
+    refused = [e.data["error"]["code"] for e in events if e.kind == "tool_result" and not e.data["ok"]]
     assert refused == ["needs_consent", "needs_consent"]
     assert shop_agent.services.commerce.cart("customer:6").lines == []
 

@@ -51,13 +51,13 @@ def test_personas_get_different_tools() -> None:
 
 def test_errors_are_structured(shop_agent) -> None:  # noqa: ANN001
     c = ctx(shop_agent)
-    assert run_tool("delete_everything", {}, c).error["type"] == "unknown_tool"
-    assert run_tool("customer_history", {}, c).error["type"] == "unknown_tool"  # staff only
+    assert run_tool("delete_everything", {}, c).error["code"] == "unknown_tool"
+    assert run_tool("customer_history", {}, c).error["code"] == "unknown_tool"  # staff only
     bad = run_tool("get_product", {"product_id": "seven"}, c)
-    assert bad.error["type"] == "bad_arguments" and "product_id" in bad.error["message"]
-    assert run_tool("get_product", {"product_id": 1, "colour": "red"}, c).error["type"] == "bad_arguments"
+    assert bad.error["code"] == "bad_arguments" and "product_id" in bad.error["message"]
+    assert run_tool("get_product", {"product_id": 1, "colour": "red"}, c).error["code"] == "bad_arguments"
     missing = run_tool("get_product", {"product_id": 99999}, c)
-    assert missing.error["type"] == "ToolError" and "search result" in missing.error["message"]
+    assert missing.error["code"] == "tool_refused" and "search result" in missing.error["message"]
     assert run_tool("get_product", {"product_id": "3"}, c).ok  # coerced like a JSON number
 
 
@@ -74,7 +74,7 @@ def test_a_slow_tool_is_cut_off(shop_agent) -> None:  # noqa: ANN001
 
     try:
         outcome = run_tool("slow_tool_for_test", {"seconds": 2}, ctx(shop_agent), timeout_s=0.2)
-        assert outcome.error["type"] == "timeout" and outcome.duration_ms < 1500
+        assert outcome.error["code"] == "timeout" and outcome.duration_ms < 1500
     finally:
         del REGISTRY["slow_tool_for_test"]
 
@@ -112,7 +112,7 @@ def test_side_effects_need_the_users_own_words(shop_agent) -> None:  # noqa: ANN
     row = next(r for r in shop_agent.services.table.rows if r.sizes_in_stock)
     args = {"product_id": row.id, "size": row.sizes_in_stock[0]}
     refused = run_tool("add_to_cart", args, ctx(shop_agent, customer=7, text="what do people say about it"))
-    assert refused.error["type"] == "needs_consent"
+    assert refused.error["code"] == "needs_consent"
     done = run_tool("add_to_cart", args, ctx(shop_agent, customer=7, text="add it to my cart"))
     assert done.ok and done.result["cart"]["lines"][0]["product_id"] == row.id
     assert run_tool("view_cart", {}, ctx(shop_agent, customer=7)).result["total"] == pytest.approx(row.price)
@@ -126,7 +126,7 @@ def test_a_shopper_reaches_only_their_own_orders(shop_agent) -> None:  # noqa: A
     for name, args in (("order_status", {"order_id": other_order}),
                        ("start_return", {"order_id": other_order, "reason": "too small"})):
         outcome = run_tool(name, args, c)
-        assert outcome.error["type"] == "NotFound" and "your account" in outcome.error["message"]
+        assert outcome.error["code"] == "not_found" and "your account" in outcome.error["message"]
     own = run_tool("order_status", {}, c).result["orders"]
     assert own and all(o["customer_id"] == mine for o in own)
     staff = run_tool("order_status", {"order_id": other_order}, ctx(shop_agent, "staff", mine))

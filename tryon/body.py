@@ -35,6 +35,7 @@ from PIL import Image
 from scipy import ndimage
 
 from tryon.sizing import Measurement
+from shopagent.errors import ShopError
 
 WORK_SIDE = 1024
 MIN_PERSON_PX = 200
@@ -51,8 +52,10 @@ PHOTO_ADVICE = ("Use a photo of one person standing, facing the camera, from hea
                 "(head to feet is best), arms a little away from the body, on a plain background.")
 
 
-class PhotoError(ValueError):
+class PhotoError(ShopError):
     """A photo we cannot read a body from; the message says what kind of photo works."""
+
+    code = "photo_unusable"
 
     def __init__(self, problem: str) -> None:
         super().__init__(f"{problem} {PHOTO_ADVICE}")

@@ -8,16 +8,21 @@ from index import models as m
 from index.store import Store
 from index.vocab import CATEGORIES, KNOWN_SIZE_KEY
 from tryon.sizing import ChartRow, Measurement, SizeAdvice, advise
+from shopagent.errors import ShopError
 
 MEASURES = ("chest", "waist", "hip", "inseam", "height", "foot")
 
 
-class UnknownProduct(LookupError):
+class UnknownProduct(ShopError, LookupError):
     """No product with that SKU or id."""
 
+    code = "unknown_product"
 
-class UnknownCustomer(LookupError):
+
+class UnknownCustomer(ShopError, LookupError):
     """No customer with that id."""
+
+    code = "unknown_customer"
 
 
 class SizeAdvisor:

@@ -20,10 +20,13 @@ from index.commerce import Commerce, cart_owner
 from index.products import ProductRow, ProductTable
 from index.store import Store
 from shopagent.settings import Settings
+from shopagent.errors import ShopError
 
 
-class ToolError(ValueError):
+class ToolError(ShopError):
     """A tool call that cannot be carried out; the message tells the planner (and the shopper) what to change."""
+
+    code = "tool_refused"
 
 
 class Services:

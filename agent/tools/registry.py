@@ -3,8 +3,10 @@
 `@tool` reads the schema with transformers' `get_json_schema` (the same reader chat templates
 use), so the function is the only place a tool is described. `run_tool` validates the
 arguments against the signature (pydantic, so "3" becomes 3 and a missing argument is named),
-runs the tool under a timeout, and turns every failure into a structured error the planner
-can read and act on.
+runs the tool under a timeout, and sorts failures in two: errors a person or the model can fix
+(ShopError, NotReady: `{"code", "message"}` with a stable code the planner, the UI and eval
+scripts read) and bugs (anything else: logged with the traceback, code `internal`, and the
+loop apologises instead of asking the model to try again).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from transformers.utils import get_json_schema
 
 from agent.consent import consents
 from agent.tools.context import ToolContext, using
+from shopagent.errors import code_of
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +73,7 @@ class ToolOutcome:
     name: str
     arguments: dict[str, Any]
     result: dict | None = None
-    error: dict | None = None  # {"type": ..., "message": ...}
+    error: dict | None = None  # {"code": a stable code (shopagent/errors.py), "message": ...}
     duration_ms: float = 0.0
 
     @property
@@ -81,8 +84,17 @@ class ToolOutcome:
         return {"error": self.error} if self.error else self.result or {}
 
 
-def _fail(kind: str, message: str) -> dict:
-    return {"type": kind, "message": message}
+    @property
+    def is_bug(self) -> bool:
+        """Our fault, not the model's or the user's: the loop apologises instead of asking the model to retry."""
+        return bool(self.error) and self.error["code"] == INTERNAL
+
+
+INTERNAL = "internal"
+
+
+def _fail(code: str, message: str) -> dict:
+    return {"code": code, "message": message}
 
 
 def _validation_message(exc: ValidationError) -> str:
@@ -122,12 +134,13 @@ def run_tool(name: str, arguments: dict[str, Any], ctx: ToolContext, timeout_s: 
                                          "with a narrower request.")
     except ValidationError as exc:
         outcome.error = _fail("bad_arguments", _validation_message(exc))
-    except TypeError as exc:  # unexpected keyword arguments and the like
-        outcome.error = _fail("bad_arguments", str(exc).replace("work()", name))
-    except (ValueError, LookupError, FileNotFoundError) as exc:
-        outcome.error = _fail(type(exc).__name__, str(exc))
-    except Exception:  # a bug: logged in full, the planner gets a short line
-        log.exception("tool %s failed", name)
-        outcome.error = _fail("internal", f"{name} failed unexpectedly; the error is in the server log.")
+    except Exception as exc:  # noqa: BLE001 (sorted below: what a person can fix, and our bugs)
+        code = code_of(exc)
+        if code is None:  # a bug: logged with its traceback, never the model's fault
+            log.error("tool %s failed", name, exc_info=exc)
+            outcome.error = _fail(INTERNAL, f"{name} failed because of a fault in the shop's software; it is "
+                                            "logged for the team.")
+        else:
+            outcome.error = _fail(code, str(exc))
     outcome.duration_ms = (time.perf_counter() - start) * 1000
     return outcome

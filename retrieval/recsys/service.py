@@ -23,17 +23,20 @@ from index.store import Store
 from index.vocab import CATEGORIES, KNOWN_SIZE_KEY
 from retrieval.recsys.data import Interactions, Matrix
 from retrieval.recsys.models import ALS, BPR, Hybrid, ItemKNN, Popularity, UserKNN, attribute_features
+from shopagent.errors import NotReady, ShopError
 
 MAX_PER_CATEGORY = 3
 MODEL_FILE = "models/recommender.pkl"
 VERBS = {"purchase": "bought", "cart": "saved", "view": "looked at", "return": "returned"}
 
 
-class UnknownProduct(ValueError):
+class UnknownProduct(ShopError):
     """A product id that is not in the catalog."""
 
+    code = "unknown_product"
 
-class RecommenderMissing(FileNotFoundError):
+
+class RecommenderMissing(NotReady):
     """No trained recommender in the data directory."""
 
 

@@ -250,7 +250,7 @@ def test_the_guard_holds_whatever_the_planner_calls(shop_agent: Agent, orders, w
     if allowed:
         assert results[0]["ok"], results
     else:
-        assert results[0]["error"]["type"] == "needs_consent"
+        assert results[0]["error"]["code"] == "needs_consent"
     assert return_opened(shop_agent, order_id) is allowed
 
 

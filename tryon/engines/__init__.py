@@ -11,14 +11,19 @@ from typing import Protocol
 
 import numpy as np
 from PIL import Image
+from shopagent.errors import ShopError
 
 
-class TryOnError(ValueError):
+class TryOnError(ShopError):
     """A try-on we cannot do with these inputs; the message says what to change."""
+
+    code = "tryon_refused"
 
 
 class ModelMissing(TryOnError):
     """The engine's weights are not on this machine."""
+
+    code = "not_ready"
 
 
 @dataclass
