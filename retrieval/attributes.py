@@ -1,8 +1,9 @@
 """Garment attribute recognition: category, dominant colours and pattern, from one image.
 
 Works on product shots (garment on a plain background) and on photos with a busy background
-(the garment is cut out with GrabCut from a centred box), or on any region a caller passes as
-a mask (a garment worn in a photo: the body module knows where the torso is).
+(the garment is cut out with GrabCut from a centred box; both masks come from index/cutout.py,
+shared with try-on), or on any region a caller passes as a mask (a garment worn in a photo: the
+body module knows where the torso is).
 
 - category: `CategoryNet`, a small CNN on the Fashion-MNIST view of the garment (grey, inverted,
   background black, longest side 28 px), trained by `shopagent train attributes` on
@@ -28,6 +29,7 @@ from scipy import ndimage
 from skimage.color import deltaE_ciede2000, rgb2lab
 from torch import nn
 
+from index.cutout import garment_mask, plain_background
 from index.vocab import CATEGORIES, COLOURS, PATTERNS
 
 CATEGORY_NAMES: list[str] = list(CATEGORIES)
@@ -36,8 +38,6 @@ PACKAGED_WEIGHTS = Path(__file__).parent / "weights" / "attributes.pt"
 FMNIST_SIDE = 28
 PATCH_SIDE = 48
 WORK_SIDE = 256  # images are analysed at this longest side: enough for colour and texture, and fast
-BACKGROUND_DELTA_E = 8.0  # a pixel this far (CIELAB) from a plain background is garment...
-FAINT_DELTA_E = 2.5  # ...or this far, for a light garment on a light background (shadows come with it)
 MIN_COLOUR_SHARE = 0.12
 
 
@@ -106,61 +106,6 @@ def work_image(image: Image.Image) -> np.ndarray:
         image = image.resize((max(1, round(image.width * scale)), max(1, round(image.height * scale))),
                              Image.Resampling.BILINEAR)
     return np.asarray(image)
-
-
-def plain_background(rgb: np.ndarray) -> np.ndarray | None:
-    """The background colour when the image's border is one plain colour, else None."""
-    border = np.concatenate([rgb[:2].reshape(-1, 3), rgb[-2:].reshape(-1, 3),
-                             rgb[:, :2].reshape(-1, 3), rgb[:, -2:].reshape(-1, 3)]).astype(np.float32)
-    colour = np.median(border, axis=0)
-    spread = np.percentile(np.abs(border - colour).max(axis=1), 90)
-    return colour if spread < 14 else None
-
-
-def _largest_parts(mask: np.ndarray, keep_ratio: float = 0.05) -> np.ndarray:
-    labels, n = ndimage.label(mask)
-    if n <= 1:
-        return mask
-    sizes = ndimage.sum(mask, labels, range(1, n + 1))
-    keep = np.flatnonzero(sizes >= keep_ratio * sizes.max()) + 1
-    return np.isin(labels, keep)
-
-
-def garment_mask(rgb: np.ndarray) -> np.ndarray:
-    """Where the garment is: distance from a plain background, else GrabCut from a centred box."""
-    background = plain_background(rgb)
-    if background is None:
-        mask = _filled(_grabcut(rgb))
-    else:
-        lab = rgb2lab(rgb)
-        distance = np.linalg.norm(lab - rgb2lab(background.reshape(1, 1, 3).astype(np.uint8)), axis=-1)
-        mask, faint = _filled(distance > BACKGROUND_DELTA_E), _filled(distance > FAINT_DELTA_E)
-        if mask.sum() < 0.6 * faint.sum() and faint.mean() < 0.7:  # a white shirt on white: only its folds stand out
-            mask = faint
-    if mask.sum() < 0.01 * mask.size:  # nothing stands out: take the centre of the frame
-        mask = np.zeros_like(mask)
-        h, w = mask.shape
-        mask[h // 6: h - h // 6, w // 6: w - w // 6] = True
-    return mask
-
-
-def _filled(mask: np.ndarray) -> np.ndarray:
-    """Speckle removed, gaps in the outline closed, holes filled, small islands dropped."""
-    mask = ndimage.binary_opening(mask, iterations=1)
-    mask = ndimage.binary_closing(mask, iterations=2)
-    return ndimage.binary_fill_holes(_largest_parts(mask))
-
-
-def _grabcut(rgb: np.ndarray) -> np.ndarray:
-    import cv2
-
-    h, w = rgb.shape[:2]
-    mask = np.zeros((h, w), np.uint8)
-    rect = (int(w * 0.08), int(h * 0.05), int(w * 0.84), int(h * 0.9))
-    bgd, fgd = np.zeros((1, 65), np.float64), np.zeros((1, 65), np.float64)
-    cv2.setRNGSeed(0)
-    cv2.grabCut(np.ascontiguousarray(rgb[..., ::-1]), mask, rect, bgd, fgd, 4, cv2.GC_INIT_WITH_RECT)
-    return (mask == cv2.GC_FGD) | (mask == cv2.GC_PR_FGD)
 
 
 def _bbox(mask: np.ndarray) -> tuple[int, int, int, int]:

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from conftest import require_fashion_mnist
 
+from index.cutout import garment_mask
 from index.render import GarmentSpec, render_garment
 from index.vocab import COLOURS, PATTERNS
 from retrieval.attributes import (
@@ -16,7 +17,6 @@ from retrieval.attributes import (
     AttributeModelMissing,
     dominant_colours,
     fmnist_view,
-    garment_mask,
     work_image,
 )
 

@@ -6,6 +6,7 @@ import io
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+import pytest
 from PIL import Image
 from typer.testing import CliRunner
 
@@ -32,9 +33,10 @@ def _jpeg_with_exif() -> bytes:
 def test_saved_photos_carry_no_exif_and_stand_upright(sqlite_store: Store, tmp_path: Path) -> None:
     photos = PhotoStore(sqlite_store, tmp_path, retention_days=30)
     saved = photos.save(_jpeg_with_exif(), customer_id=None, now=NOW)
-    stored = Image.open(tmp_path / "photos" / f"{saved.id}.jpg")
+    assert photos.path_of(saved.id) == tmp_path / "photos" / f"{saved.id}.jpg"
+    stored = Image.open(photos.path_of(saved.id))
     assert stored.size == (100, 200)  # the orientation tag was applied to the pixels
-    assert not stored.getexif() and b"PhoneMaker" not in (tmp_path / "photos" / f"{saved.id}.jpg").read_bytes()
+    assert not stored.getexif() and b"PhoneMaker" not in photos.path_of(saved.id).read_bytes()
     assert saved.kept_until == NOW + timedelta(days=30)
 
 
@@ -46,9 +48,22 @@ def test_retention_and_forgetting(sqlite_store: Store, tmp_path: Path) -> None:
     (tmp_path / "photos" / "stray.jpg").write_bytes(b"x")
     fresh = photos.save(_png((10, 200, 10)), customer_id=1, now=NOW)
     assert photos.purge(now=NOW) == 2  # the expired one and the stray file
-    assert not (tmp_path / "photos" / f"{old.id}.jpg").exists() and (tmp_path / "photos" / f"{fresh.id}.jpg").exists()
+    assert not photos.path_of(old.id).exists() and photos.path_of(fresh.id).exists()
     assert photos.forget_customer(1) == 1
     assert not any((tmp_path / "photos").iterdir()) and sqlite_store.count(m.PhotoUpload) == 0
+
+
+@pytest.mark.parametrize("bad", ["../secret", "../../catalog.sqlite", "a" * 31, "a" * 33, "A" * 32,
+                                 "g" * 32, "0" * 31 + "/", "", None, 12])
+def test_only_photo_ids_name_paths(sqlite_store: Store, tmp_path: Path, bad: object) -> None:
+    photos = PhotoStore(sqlite_store, tmp_path, retention_days=30)
+    with pytest.raises(ValueError, match="not a photo id"):
+        photos.path_of(bad)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="not a photo id"):
+        photos.results_of(bad)  # type: ignore[arg-type]
+    good = photos.save(_png((10, 200, 10)), customer_id=None, now=NOW).id
+    assert photos.path_of(good).parent == tmp_path / "photos" and photos.path_of(good).is_file()
+    assert photos.results_of(good) == tmp_path / "tryon-cache" / good
 
 
 def test_zero_retention_keeps_nothing(sqlite_store: Store, tmp_path: Path) -> None:

@@ -1,9 +1,9 @@
 """A garment for try-on: cut out of its product shot, with landmarks read off its silhouette.
 
 The cut-out needs a plain background (what product shots have), and uses the same garment
-mask as the attribute model (distance to the background colour, with a faint threshold for
-white on white). A busy background is refused: a bad cut-out would paste the room onto the
-shopper.
+mask as the attribute model (index/cutout.py: distance to the background colour, with a faint
+threshold for white on white). A busy background is refused: a bad cut-out would paste the room
+onto the shopper.
 
 Landmarks (pixels in the cut-out) are where a warp pins the garment to the body:
 - tops (t-shirt, shirt, pullover, hoodie, jacket, coat): collar (the neckline's lowest point),
@@ -27,7 +27,7 @@ import numpy as np
 from PIL import Image
 from scipy import ndimage
 
-from retrieval.attributes import garment_mask, plain_background
+from index.cutout import garment_mask, plain_background
 
 KINDS = {"t-shirt": "top", "shirt": "top", "pullover": "top", "hoodie": "top", "jacket": "top", "coat": "top",
          "dress": "dress", "skirt": "skirt", "trousers": "legs", "jeans": "legs", "shorts": "legs"}

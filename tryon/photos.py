@@ -7,7 +7,9 @@
   deletes expired photos (and files no row knows); `forget_customer()` deletes everything a
   customer uploaded, on request. With a retention of 0 days nothing is kept: the caller uses
   the image in memory and `save` stores nothing.
-- Paths and pixels are never logged; callers refer to a photo by its id.
+- Paths and pixels are never logged; callers refer to a photo by its id. A photo id is 32
+  lowercase hex digits; `path_of(id)` is its file and `results_of(id)` its try-on folder, and
+  both refuse anything else, so an id from outside can never name a path.
 - Try-on results made from a photo live in `data_dir/tryon-cache/<photo id>/` and are deleted
   with the photo.
 - A photo's id hashes its owner with its pixels, so each owner has a copy of their own and
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 import shutil
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -36,6 +39,8 @@ from shopagent.settings import Settings
 
 PHOTO_DIR = "photos"
 TRYON_CACHE_DIR = "tryon-cache"  # try-on results, one folder per photo id: they go when the photo goes
+ID_LENGTH = 32  # hex digits of the sha256 of (owner, pixels) that name a photo
+PHOTO_ID = re.compile(f"[0-9a-f]{{{ID_LENGTH}}}")
 
 
 @dataclass
@@ -63,6 +68,14 @@ class PhotoStore:
                    max_pixels=int(settings.upload_max_megapixels * 1_000_000),
                    web_file_minutes=settings.web_file_minutes)
 
+    def path_of(self, photo_id: str) -> Path:
+        """The stored file of a photo (which may not exist: not kept, or gone); ValueError for a non-id."""
+        return self.folder / f"{check_id(photo_id)}.jpg"
+
+    def results_of(self, photo_id: str) -> Path:
+        """The folder of a photo's try-on results; ValueError for a non-id."""
+        return self.data_dir / TRYON_CACHE_DIR / check_id(photo_id)
+
     def save(self, source: str | Path | bytes, customer_id: int | None = None,
              now: datetime | None = None) -> StoredPhoto:
         """Decode (checked against the upload limits, upright), strip, and keep for the retention period."""
@@ -71,13 +84,13 @@ class PhotoStore:
         image.save(clean, format="JPEG", quality=92)  # pixels only: no EXIF, ICC or comments are written
         data = clean.getvalue()
         # One copy per owner: a guest's earlier upload of the same picture never hides a customer's from purge.
-        photo_id = hashlib.sha256(f"{customer_id or 'guest'}:".encode() + data).hexdigest()[:32]
+        photo_id = hashlib.sha256(f"{customer_id or 'guest'}:".encode() + data).hexdigest()[:ID_LENGTH]
         if self.retention_days == 0:
             return StoredPhoto(photo_id, image, None)
         now = now or datetime.now(timezone.utc)
         expires = now + timedelta(days=self.retention_days)
         self.folder.mkdir(parents=True, exist_ok=True)
-        path = self.folder / f"{photo_id}.jpg"
+        path = self.path_of(photo_id)
         path.write_bytes(data)
         with self.store.session() as s:
             row = s.get(m.PhotoUpload, photo_id)
@@ -122,3 +135,11 @@ class PhotoStore:
         if rows:
             s.execute(delete(m.PhotoUpload).where(m.PhotoUpload.id.in_([r.id for r in rows])))
         return len(rows)
+
+
+def check_id(photo_id: str) -> str:
+    """photo_id itself when it is a photo id (32 lowercase hex digits), else a ValueError saying so."""
+    if not isinstance(photo_id, str) or not PHOTO_ID.fullmatch(photo_id):
+        raise ValueError(f"{str(photo_id)[:40]!r} is not a photo id; a photo id is the {ID_LENGTH} hex digits "
+                         "the photo store gave when the photo was saved.")
+    return photo_id

@@ -22,7 +22,7 @@ from index.store import Store
 from shopagent.settings import Settings
 from tryon.engines import ModelMissing, TryOnEngine, TryOnError, TryOnOptions
 from tryon.engines.registry import load_engine
-from tryon.photos import TRYON_CACHE_DIR, PhotoStore
+from tryon.photos import PhotoStore
 
 ENGINE_SETTINGS = ("tryon_base_model", "tryon_attn_weights", "tryon_steps", "tryon_guidance", "tryon_seed",
                    "tryon_height", "tryon_width")
@@ -92,7 +92,7 @@ class TryOnService:
         else:
             image = person if isinstance(person, Image.Image) else open_image(person)
         key = self._key(p, size, engine_name)
-        folder = self.settings.data_dir / TRYON_CACHE_DIR / photo_id
+        folder = self.photos.results_of(photo_id)
         cached = folder / f"{key}.png"
         if cached.is_file():
             return TryOnOutcome(Image.open(cached), photo_id, p.id, p.sku, p.title, p.category, size, engine_name,

@@ -12,7 +12,7 @@ from typing import Protocol
 import numpy as np
 from PIL import Image
 
-from shopagent.hub import ModelNotFound, find_local_model
+from shopagent.hub import ModelNotFound, find_local_model, resolve_device
 from shopagent.settings import Settings
 
 
@@ -29,14 +29,6 @@ class Embedder(Protocol):
 class LoadedEmbedder:
     embedder: Embedder
     note: str  # what is in use and, on a fallback, why
-
-
-def resolve_device(setting: str) -> str:
-    import torch
-
-    if setting == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    return setting
 
 
 def normalise(vectors: np.ndarray) -> np.ndarray:

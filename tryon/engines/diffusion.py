@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from shopagent.hub import find_local_model
+from shopagent.hub import find_local_model, resolve_device
 from shopagent.settings import Settings
 from tryon.body import PhotoError, pose, work_rgb
 from tryon.engines import ModelMissing, TryOnError, TryOnOptions, TryOnResult
@@ -47,12 +47,13 @@ class DiffusionEngine:
         if path is None:
             raise ModelMissing(f"the diffusion engine's model {settings.tryon_base_model} is not on this machine "
                                f"(huggingface-cli download {settings.tryon_base_model})")
-        cuda = settings.device == "cuda" or (settings.device == "auto" and torch.cuda.is_available())
+        device = resolve_device(settings.device)
+        cuda = device.startswith("cuda")
         pipeline = StableDiffusionInpaintPipeline.from_pretrained(
             str(path), dtype=torch.float16 if cuda else torch.float32, safety_checker=None,
             requires_safety_checker=False)
         pipeline.set_progress_bar_config(disable=True)
-        pipeline = pipeline.to("cuda" if cuda else "cpu")
+        pipeline = pipeline.to(device)
         if settings.tryon_attn_weights:
             _load_attention(pipeline, settings)
         return cls(pipeline, settings)
