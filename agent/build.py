@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from agent.loop import Agent
 from agent.planners import Planner
-from agent.tools import Services
+from agent.services import Services
 from index.store import Store
 from shopagent.hub import find_local_model
 from shopagent.settings import Settings

@@ -1,15 +1,14 @@
-"""One conversation as data: its messages (OpenAI-style dicts), photos, and what tools returned.
+"""One conversation as data: its typed steps (agent/steps.py), its photos, and the store that keeps them.
 
-The message list is what every planner reads; the store keeps the same turns (messages, tool
-calls with arguments, results, errors and timings) so a conversation can be resumed by its key
-and audited later. Photos are kept by id only; their pixels come back from the photo store
-while the retention period lasts.
+The steps are what every planner reads (as chat messages), what the UI, the CLI and eval stream,
+and what the store keeps, one row per step (tool calls under the round that made them), so a
+conversation can be resumed by its key and audited later. Photos are kept by id only; their
+pixels come back from the photo store while the retention period lasts.
 """
 
 from __future__ import annotations
 
 import json
-import re
 import secrets
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,33 +17,10 @@ from PIL import Image
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from agent.steps import (ActionStep, AnswerStep, NoticeStep, RepairStep, StaffReplyStep, Step, ToolCall, ToolResult,
+                         UserStep, to_messages, tool_results, viewed)
 from index import models as m
 from index.store import Store
-
-# Markup a chat template gives meaning to; inside data it is neutralised so it cannot close the data block.
-CONTROL_MARKUP = re.compile(r"<\|?/?\s*(tool_call|tool_response|tools|im_start|im_end|system|user|assistant|think)"
-                            r"[^>]*>", re.I)
-
-
-# NUL and other control characters (tab and newline kept), and the bidirectional overrides and
-# isolates that make text read differently from what it holds.
-UNSAFE_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
-
-
-def clean_text(text: str) -> str:
-    """Text from a user or the catalog as it may be shown or echoed: no control or direction characters."""
-    return UNSAFE_CHARS.sub("", text or "").strip()
-
-
-def clip(text: str, limit: int) -> str:
-    """At most limit characters, cut at a word with an ellipsis: long catalog text is never echoed whole."""
-    text = clean_text(text)
-    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + " …"
-
-
-def quote_as_data(result: dict) -> str:
-    """A tool result as the planner sees it: JSON whose strings cannot pose as chat or tool-call markup."""
-    return CONTROL_MARKUP.sub("[markup removed]", json.dumps(result, ensure_ascii=False, default=str))
 
 
 def new_key() -> str:
@@ -62,14 +38,26 @@ class Conversation:
     key: str
     persona: str = "shopper"
     customer_id: int | None = None
-    messages: list[dict] = field(default_factory=list)
+    staff_role: str | None = None  # the signed-in staff member's role (staff persona); never stored
+    steps: list[Step] = field(default_factory=list)
     images: dict[str, Image.Image] = field(default_factory=dict)
-    viewed: list[int] = field(default_factory=list)
-    results: list[dict] = field(default_factory=list)  # every successful tool result, in order
+
+    @property
+    def messages(self) -> list[dict]:
+        """The steps as OpenAI-style chat messages (what planners read)."""
+        return to_messages(self.steps)
+
+    @property
+    def viewed(self) -> list[int]:
+        return viewed(self.steps)
+
+    def results(self) -> list[ToolResult]:
+        """Every successful tool result, oldest first."""
+        return tool_results(self.steps)
 
     def tool_results(self) -> list[tuple[str, dict, dict]]:
         """(tool name, arguments, result) of every successful call, oldest first."""
-        return [(r["name"], r["arguments"], r["result"]) for r in self.results]
+        return [(r.name, r.call.arguments, r.result or {}) for r in self.results()]
 
 
 def product_ids_in(value: Any) -> set[int]:
@@ -89,83 +77,97 @@ def product_ids_in(value: Any) -> set[int]:
     return found
 
 
+# ---------------------------------------------------------------- steps <-> rows: the one mapping
+
+
+def step_to_row(step: Step, conversation_id: int) -> m.Message:
+    row = m.Message(conversation_id=conversation_id, role={"user": "user", "staff_reply": "staff"}.get(
+        step.kind, "assistant" if step.kind in ("action", "message") else step.kind), content="", photo_ids=[],
+        meta={})
+    if isinstance(step, UserStep):
+        row.content, row.photo_ids = step.text, list(step.photo_ids)
+    elif isinstance(step, ActionStep):
+        row.content = step.text
+        row.tool_calls = [m.ToolCall(name=r.call.name, arguments=r.call.arguments, result=r.result,
+                                     error=json.dumps(r.error) if r.error else None, duration_ms=r.duration_ms)
+                          for r in step.results]
+    elif isinstance(step, AnswerStep):
+        row.content, row.meta = step.text, step.meta()
+    elif isinstance(step, RepairStep):
+        row.content, row.meta = step.written, {"problems": step.problems}
+    elif isinstance(step, StaffReplyStep):
+        row.content, row.meta = step.text, {"author": step.author}
+    elif isinstance(step, NoticeStep):
+        row.content = step.text
+    return row
+
+
+def step_from_row(row: m.Message) -> Step:
+    meta = row.meta or {}
+    if row.role == "user":
+        return UserStep(row.content, list(row.photo_ids or []))
+    if row.role == "staff":
+        return StaffReplyStep(row.content, meta.get("author", ""))
+    if row.role == "repair":
+        return RepairStep(row.content, list(meta.get("problems", [])))
+    if row.role == "notice":
+        return NoticeStep(row.content)
+    if row.tool_calls:
+        return ActionStep(row.content, [
+            ToolResult(ToolCall(f"call_{row.id}_{i}", call.name, call.arguments), call.result,
+                       json.loads(call.error) if call.error else None, call.duration_ms)
+            for i, call in enumerate(row.tool_calls)])
+    return AnswerStep(row.content, cited=list(meta.get("cited", [])), removed=list(meta.get("removed", [])),
+                      planner=meta.get("planner", ""), timings=dict(meta.get("timings", {})))
+
+
+SPOKEN = (UserStep, AnswerStep, StaffReplyStep)  # what a person said, as the live view shows it
+
+
 class ConversationLog:
-    """Turns in the store: written as they happen, read back to resume."""
+    """Steps in the store: written as they happen, read back to resume."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
+
+    def _row(self, s, key: str) -> m.Conversation | None:  # noqa: ANN001
+        return s.scalars(select(m.Conversation).where(m.Conversation.session_key == key)
+                         .options(selectinload(m.Conversation.messages).selectinload(m.Message.tool_calls))).first()
 
     def start(self, conv: Conversation) -> None:
         with self.store.session() as s:
             if s.scalars(select(m.Conversation).where(m.Conversation.session_key == conv.key)).first() is None:
                 s.add(m.Conversation(session_key=conv.key, persona=conv.persona, customer_id=conv.customer_id))
 
-    def append(self, conv: Conversation, messages: list[dict], outcomes: dict[str, dict], meta: dict) -> None:
-        """Store one turn: messages, with each tool call under the assistant message that made it."""
+    def append(self, conv: Conversation, steps: list[Step]) -> None:
+        """Store one turn's steps."""
         with self.store.session() as s:
             row = s.scalars(select(m.Conversation).where(m.Conversation.session_key == conv.key)).one()
-            for msg in messages:
-                if msg["role"] == "tool":
-                    continue
-                stored = m.Message(conversation_id=row.id, role=msg["role"], content=msg.get("content") or "",
-                                   photo_ids=list(msg.get("photo_ids", [])),
-                                   meta=meta if msg is messages[-1] else {})
-                for call in msg.get("tool_calls", []):
-                    o = outcomes.get(call["id"], {})
-                    stored.tool_calls.append(m.ToolCall(name=call["function"]["name"],
-                                                        arguments=call["function"]["arguments"],
-                                                        result=o.get("result"), error=json.dumps(o["error"])
-                                                        if o.get("error") else None,
-                                                        duration_ms=o.get("duration_ms", 0.0)))
-                s.add(stored)
+            s.add_all(step_to_row(step, row.id) for step in steps)
 
     def latest(self, customer_id: int, persona: str = "shopper") -> tuple[str, list[tuple[str, str]]] | None:
-        """The customer's newest conversation: its key and (role, text) of each message, for the copilot."""
+        """The customer's newest conversation: its key and (role, text) of what was said, for the copilot."""
         with self.store.session() as s:
             row = s.scalars(select(m.Conversation).where(m.Conversation.customer_id == customer_id,
                                                          m.Conversation.persona == persona)
-                            .order_by(m.Conversation.id.desc()).options(selectinload(m.Conversation.messages))).first()
+                            .order_by(m.Conversation.id.desc())
+                            .options(selectinload(m.Conversation.messages).selectinload(m.Message.tool_calls))).first()
             if row is None:
                 return None
-            return row.session_key, [(msg.role, msg.content) for msg in row.messages if msg.content]
+            steps = [step_from_row(msg) for msg in row.messages]
+            return row.session_key, [({"user": "user", "staff_reply": "staff"}.get(st.kind, "assistant"), st.text)
+                                     for st in steps if isinstance(st, SPOKEN) and st.text]
 
     def add_staff_reply(self, key: str, text: str, author: str) -> None:
         """A reply a staff member sent into the customer's conversation."""
         with self.store.session() as s:
             row = s.scalars(select(m.Conversation).where(m.Conversation.session_key == key)).one()
-            s.add(m.Message(conversation_id=row.id, role="staff", content=text, meta={"author": author}))
+            s.add(step_to_row(StaffReplyStep(text, author), row.id))
 
-    def load(self, key: str) -> tuple[Conversation, list[str]] | None:
-        """The conversation and the ids of photos it used (the caller fetches what is still kept)."""
+    def load(self, key: str) -> Conversation | None:
+        """The conversation with its steps (the caller fetches the photos still kept)."""
         with self.store.session() as s:
-            row = s.scalars(select(m.Conversation).where(m.Conversation.session_key == key)
-                            .options(selectinload(m.Conversation.messages)
-                                     .selectinload(m.Message.tool_calls))).first()
+            row = self._row(s, key)
             if row is None:
                 return None
-            conv = Conversation(key, row.persona, row.customer_id)
-            photo_ids: list[str] = []
-            for msg in row.messages:
-                photo_ids += msg.photo_ids
-                entry: dict = {"role": msg.role, "content": msg.content}
-                if msg.role == "staff":  # a reply customer care sent into the chat
-                    entry = {"role": "assistant", "content": f"[customer care] {msg.content}"}
-                if msg.photo_ids:
-                    entry["photo_ids"] = list(msg.photo_ids)
-                calls = []
-                for i, call in enumerate(msg.tool_calls):
-                    call_id = f"call_{msg.id}_{i}"
-                    calls.append({"id": call_id, "type": "function",
-                                  "function": {"name": call.name, "arguments": call.arguments}})
-                if calls:
-                    entry["tool_calls"] = calls
-                conv.messages.append(entry)
-                for call, spec in zip(msg.tool_calls, calls):
-                    body = {"error": json.loads(call.error)} if call.error else call.result or {}
-                    conv.messages.append({"role": "tool", "tool_call_id": spec["id"], "name": call.name,
-                                          "content": quote_as_data(body)})
-                    if not call.error:
-                        conv.results.append({"name": call.name, "arguments": call.arguments, "result": call.result})
-                        if call.name == "get_product":
-                            conv.viewed.append(int(call.arguments.get("product_id", 0)))
-            return conv, photo_ids
+            return Conversation(key, row.persona, row.customer_id, steps=[step_from_row(msg) for msg in row.messages])

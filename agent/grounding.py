@@ -1,8 +1,14 @@
 """Answers name only products this conversation's tools returned.
 
-Answers cite products as [#123] (the product id) or by SKU. A citation of anything the tools did
-not return in this conversation is a made-up product: the sentence carrying it is dropped and
-the answer says so, so a shopper never sees a product that may not exist or not match.
+Answers cite products as [#123] (the product id) or by SKU, in whatever format the shop's SKUs
+have. A citation of anything the tools did not return in this conversation is a made-up
+product: the sentence carrying it is dropped and the answer says so, so a shopper never sees a
+product that may not exist or not match.
+
+What counts as a SKU citation: a token that is one of the catalog's SKUs, or one with a digit
+that has the *shape* of the catalog's SKUs (letters as A, digits as 9, separators kept:
+"TEE-0042-BLK" is AAA-9999-AAA), so a made-up "TEE-0099-BLK" is caught in an imported catalog
+as well as in the demo's.
 """
 
 from __future__ import annotations
@@ -11,9 +17,31 @@ import re
 from dataclasses import dataclass, field
 
 CITATION = re.compile(r"#(\d+)\b")
-SKU = re.compile(r"\b[A-Z]{2,5}-[A-Z]{3}-\d{5}\b")
+TOKEN = re.compile(r"(?<![\w#])[A-Za-z0-9][A-Za-z0-9._/-]*[A-Za-z0-9](?![\w])")
 SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 REMOVED_NOTE = "(I left out a product I could not confirm in the catalog.)"
+
+
+def shape(token: str) -> str:
+    return re.sub(r"[0-9]", "9", re.sub(r"[A-Za-z]", "A", token))
+
+
+class SkuIndex:
+    """The catalog's SKUs and their shapes, built once per product table."""
+
+    def __init__(self, sku_to_id: dict[str, int]) -> None:
+        self.sku_to_id = sku_to_id
+        self.shapes = {shape(sku) for sku in sku_to_id if any(c.isdigit() for c in sku)}
+
+    def cited(self, sentence: str) -> list[tuple[str, int]]:
+        """(label, product id or -1) of each SKU-like token in the sentence."""
+        out = []
+        for token in TOKEN.findall(sentence):
+            if token in self.sku_to_id:
+                out.append((token, self.sku_to_id[token]))
+            elif any(c.isdigit() for c in token) and shape(token) in self.shapes:
+                out.append((token, -1))
+        return out
 
 
 @dataclass
@@ -23,7 +51,7 @@ class GroundedAnswer:
     removed: list[str] = field(default_factory=list)  # citations that were not grounded
 
 
-def ground(text: str, allowed: set[int], sku_to_id: dict[str, int]) -> GroundedAnswer:
+def ground(text: str, allowed: set[int], skus: SkuIndex) -> GroundedAnswer:
     cited: list[int] = []
     removed: list[str] = []
     kept_parts = []
@@ -34,8 +62,7 @@ def ground(text: str, allowed: set[int], sku_to_id: dict[str, int]) -> GroundedA
         sentences = [s for s in SENTENCE.split(part) if s]
         kept = []
         for sentence in sentences:
-            refs = [(f"#{n}", int(n)) for n in CITATION.findall(sentence)]
-            refs += [(sku, sku_to_id.get(sku, -1)) for sku in SKU.findall(sentence)]
+            refs = [(f"#{n}", int(n)) for n in CITATION.findall(sentence)] + skus.cited(sentence)
             bad = [label for label, pid in refs if pid not in allowed]
             if bad:
                 removed += bad

@@ -34,5 +34,5 @@ def turn_timings(agent: Agent, queries: list[str], warmup: int = 3) -> dict[str,
         final = list(agent.respond(conv, UserMessage(text)))[-1]
         out["wall_ms"].append((time.perf_counter() - start) * 1000)
         for key in ("total_ms", "planner_ms", "tools_ms"):
-            out[key].append(final.data["timings"][key])
+            out[key].append(final.timings[key])
     return out

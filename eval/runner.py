@@ -27,7 +27,8 @@ from sqlalchemy.engine import make_url
 from agent.build import build_agent
 from agent.conversation import UserMessage
 from agent.loop import Agent, AgentError
-from agent.tools import Services
+from agent.services import Services
+from agent.steps import AnswerStep, ToolResult
 from eval.scripts import Script, Turn, matches
 from index import models as m
 from index.commerce import cart_owner
@@ -258,18 +259,21 @@ class Runner:
         self.base.services.store.dispose()
         shutil.rmtree(self.work, ignore_errors=True)
 
-    def _agent_for_run(self) -> Agent:
-        if self.pristine is None:
-            return self.base
-        copy = self.work / "run.sqlite"
-        shutil.copyfile(self.pristine, copy)
-        for suffix in ("-wal", "-shm"):
-            Path(f"{copy}{suffix}").unlink(missing_ok=True)
-        services = Services(Store(f"sqlite:///{copy}"), self.settings)
+    def _agent_for_run(self, now: datetime) -> Agent:
+        """An agent over a fresh copy of the store (SQLite), sharing the loaded search and recommender,
+        with the script's clock: built explicitly, nothing patched."""
         base = self.base.services
-        services.__dict__.update(search=base.search, table=base.table)
-        if "recommender" in base.__dict__ or (self.settings.data_dir / "models" / "recommender.pkl").is_file():
-            services.__dict__["recommender"] = base.recommender
+        if self.pristine is None:
+            store = base.store
+        else:
+            copy = self.work / "run.sqlite"
+            shutil.copyfile(self.pristine, copy)
+            for suffix in ("-wal", "-shm"):
+                Path(f"{copy}{suffix}").unlink(missing_ok=True)
+            store = Store(f"sqlite:///{copy}")
+        trained = (self.settings.data_dir / "models" / "recommender.pkl").is_file()
+        services = Services(store, self.settings, search=base.search,
+                            recommender=base.recommender if trained else None, clock=lambda: now)
         return Agent(services, self.base.planner, self.note)
 
     def run(self, scripts: list[Script], repeat: int = 1,
@@ -288,10 +292,9 @@ class Runner:
 
     def run_once(self, script: Script, run: int) -> RunResult:
         _seed(script.seed + run)
-        agent = self._agent_for_run()
+        now = datetime.fromisoformat(script.now.replace("Z", "+00:00")) if script.now else datetime.now(timezone.utc)
+        agent = self._agent_for_run(now)
         try:
-            now = datetime.fromisoformat(script.now.replace("Z", "+00:00")) if script.now else datetime.now(timezone.utc)
-            agent.services.commerce.now = lambda: now
             fixtures = Fixtures(agent.services.store, now, self.settings.return_window_days)
             try:
                 customer = fixtures.customer(script.customer)
@@ -312,7 +315,7 @@ class Runner:
             goals = None if not script.goals else not failures
             return RunResult(script.name, run, turns, goals, failures)
         finally:
-            if agent is not self.base:
+            if agent.services.store is not self.base.services.store:
                 agent.services.store.dispose()
 
     @staticmethod
@@ -330,14 +333,12 @@ class Runner:
         calls: dict[str, dict] = {}
         answer, final_data = "", {}
         try:
-            for e in agent.respond(conv, UserMessage(text, images)):
-                if e.kind == "tool_call":
-                    calls[e.data["id"]] = {"name": e.text, "arguments": e.data["arguments"], "ok": False,
-                                           "result": None, "error": None}
-                elif e.kind == "tool_result":
-                    calls[e.data["id"]].update(ok=e.data["ok"], result=e.data["result"], error=e.data["error"])
-                elif e.kind == "message" and not e.delta:
-                    answer, final_data = e.text, e.data
+            for item in agent.respond(conv, UserMessage(text, images)):
+                if isinstance(item, ToolResult):
+                    calls[item.call.id] = {"name": item.name, "arguments": item.call.arguments, "ok": item.ok,
+                                           "result": item.result, "error": item.error}
+                elif isinstance(item, AnswerStep):
+                    answer, final_data = item.text, {"products": item.products, **item.meta()}
         except AgentError as exc:
             answer = str(exc)
         latency = (time.perf_counter() - start) * 1000

@@ -22,6 +22,7 @@ from shopagent.errors import ShopError
 
 RETURNABLE = (m.OrderStatus.DELIVERED, m.OrderStatus.RETURN_REQUESTED)
 MAX_QUANTITY = 10
+RETURN_ROLES = ("lead",)  # staff roles that may start a return for the customer they are helping
 
 
 class CommerceError(ShopError):
@@ -34,6 +35,12 @@ class NotFound(CommerceError, LookupError):
     """No such order, product or customer (for this customer)."""
 
     code = "not_found"
+
+
+class NeedsLead(CommerceError):
+    """A staff role that may not start returns asked for one."""
+
+    code = "needs_lead"
 
 
 class ReturnRefused(CommerceError):
@@ -161,9 +168,17 @@ class Commerce:
                               .order_by(m.Order.placed_at.desc()).limit(limit)).all()
             return [self._view(s, o) for o in found]
 
-    def start_return(self, order_id: int, customer_id: int | None, reason: str,
-                     product_id: int | None = None) -> ReturnStarted:
-        """Open a return for one line (or every open line) if the policy allows it."""
+    def start_return(self, order_id: int, customer_id: int, reason: str, product_id: int | None = None,
+                     staff_role: str | None = None) -> ReturnStarted:
+        """Open a return for one line (or every open line) if the policy allows it.
+
+        customer_id is always the customer the return is for: the shopper themself, or the customer a
+        staff member is helping (staff_role set). Staff act only on that customer's orders, and only
+        the roles in RETURN_ROLES may start a return; any other role is told a lead must confirm it.
+        """
+        if staff_role is not None and staff_role not in RETURN_ROLES:
+            raise NeedsLead(f"starting a return needs the lead role ({staff_role} cannot); ask a lead to confirm "
+                            "this return for the customer.")
         reason = reason.strip()
         if not reason:
             raise ReturnRefused("a return needs a reason, e.g. 'too small' or 'not as pictured'.")

@@ -1,8 +1,10 @@
 """The staff copilot, behind a login: a customer's live conversation, the agent's help, suggested replies.
 
 Thin like the shopper's page: lookups, drafts and returns are messages to the agent in the staff
-persona; sending a reply stores it in the customer's conversation. Starting a return needs a
-confirmation tick and the `lead` role.
+persona, with the signed-in member's role; sending a reply stores it in the customer's
+conversation. The button asks for a confirmation tick; who may start a return (the `lead` role,
+for the customer being helped) is the domain's rule (index/commerce.py), the same for the
+button and the chat.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import gradio as gr
 
 from agent.conversation import UserMessage
 from agent.loop import Agent, AgentError
+from agent.steps import AnswerStep, ToolCall, ToolResult
 from shopagent.staff import role_named
 from ui.shopper import tool_message
 
@@ -47,11 +50,12 @@ class CopilotSession:
             history.append(gr.ChatMessage(role="assistant", content="Pick the customer first (their id)."))
             yield history, key, gr.skip()
             return
+        role = role_named(self.agent.settings, request.username)  # the rules on it live in the domain
         try:
             try:
-                conv = self.agent.open("staff", int(customer), key or None)
+                conv = self.agent.open("staff", int(customer), key or None, staff_role=role)
             except AgentError:
-                conv = self.agent.open("staff", int(customer))  # another customer: a new copilot conversation
+                conv = self.agent.open("staff", int(customer), staff_role=role)  # another customer: a new conversation
         except AgentError as exc:
             history.append(gr.ChatMessage(role="assistant", content=str(exc)))
             yield history, key, gr.skip()
@@ -60,15 +64,15 @@ class CopilotSession:
         started: dict = {}
         draft = gr.skip()
         try:
-            for event in self.agent.respond(conv, UserMessage(text)):
-                if event.kind == "tool_call":
-                    history.append(tool_message(event, started))
-                elif event.kind == "tool_result":
-                    tool_message(event, started)
-                    if event.text == "draft_reply" and event.data["ok"]:
-                        draft = event.data["result"]["draft"]
-                elif event.kind == "message" and not event.delta:
-                    history.append(gr.ChatMessage(role="assistant", content=event.text))
+            for item in self.agent.respond(conv, UserMessage(text)):
+                if isinstance(item, ToolCall):
+                    history.append(tool_message(item, started))
+                elif isinstance(item, ToolResult):
+                    tool_message(item, started)
+                    if item.name == "draft_reply" and item.ok:
+                        draft = item.result["draft"]
+                elif isinstance(item, AnswerStep):
+                    history.append(gr.ChatMessage(role="assistant", content=item.text))
                 yield history, conv.key, draft
         except AgentError as exc:
             history.append(gr.ChatMessage(role="assistant", content=str(exc)))
@@ -85,8 +89,6 @@ class CopilotSession:
 
     def start_return(self, order: float | None, reason: str, confirmed: bool, history: list, key: str,
                      customer: float | None, request: gr.Request) -> Iterator[tuple]:
-        if role_named(self.agent.settings, request.username) != "lead":
-            raise gr.Error("Starting a return needs the lead role.")
         if not confirmed:
             raise gr.Error("Tick 'I confirm' first: a return refunds the customer.")
         if order in (None, "") or not reason.strip():

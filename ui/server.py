@@ -24,7 +24,7 @@ from fastapi import FastAPI, Form, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
 from agent.loop import Agent
-from index.webfiles import COOKIE, WEB_DIR, WebFiles
+from agent.web import COOKIE, WEB_DIR, WebFiles
 from shopagent.secret import secret_key
 from shopagent.staff import LoginGuard, LoginRefused, LoginThrottled, issue_token, staff_from_token
 from ui.copilot import build_copilot_app

@@ -15,8 +15,9 @@ from PIL import Image
 
 from agent.conversation import UserMessage
 from agent.loop import KEY, Agent, AgentError
-from index.vector_index import VectorIndexError
-from index.webfiles import COOKIE, WebFileRefused, WebFiles
+from agent.steps import AnswerDelta, AnswerStep, NoticeStep, StaffReplyStep, ToolCall, ToolResult, UserStep
+from agent.web import COOKIE, WebFileRefused, WebFiles
+from shopagent.errors import NotReady, ShopError
 
 EXAMPLES = ["I'm looking for a navy linen shirt under 60", "a red dress, not striped", "show me sneakers in size 42",
             "what would you recommend for me?", "where is my order?"]
@@ -27,24 +28,24 @@ CARD_ACTIONS = {"Details": "tell me more about #{id}", "More like this": "find s
 def banner(agent: Agent) -> str:
     """Which planner and models answer, or which embedded defaults stand in for them (loads search once)."""
     try:
-        agent.services.search  # noqa: B018 (opening the index fills in the embedder's note)
-    except (VectorIndexError, FileNotFoundError, ValueError) as exc:
+        notes = [agent.planner_note, *agent.services.status()]
+    except (ShopError, NotReady) as exc:
         return f"**Search is not ready:** {exc}"
-    notes = [agent.planner_note, *agent.services.notes]
     return "**Models in use:** " + " · ".join(n for n in notes if n)
 
 
-def tool_message(event, started: dict[str, gr.ChatMessage]) -> gr.ChatMessage:  # noqa: ANN001 (agent Event)
-    if event.kind == "tool_call":
-        args = ", ".join(f"{k}={v!r}" for k, v in event.data["arguments"].items())
-        msg = gr.ChatMessage(role="assistant", content=f"`{event.text}({args})`",
-                             metadata={"title": f"🔧 {event.text}", "status": "pending", "id": event.data["id"]})
-        started[event.data["id"]] = msg
+def tool_message(item: ToolCall | ToolResult, started: dict[str, gr.ChatMessage]) -> gr.ChatMessage:
+    """A tool call as a collapsible box: pending when called, done (or failed, with why) when it returns."""
+    if isinstance(item, ToolCall):
+        args = ", ".join(f"{k}={v!r}" for k, v in item.arguments.items())
+        msg = gr.ChatMessage(role="assistant", content=f"`{item.name}({args})`",
+                             metadata={"title": f"🔧 {item.name}", "status": "pending", "id": item.id})
+        started[item.id] = msg
         return msg
-    msg = started[event.data["id"]]
-    outcome = "done" if event.data["ok"] else f"failed: {event.data['error']['message']}"
+    msg = started[item.call.id]
+    outcome = "done" if item.ok else f"failed: {item.error['message']}"
     msg.content = f"{msg.content}\n\n{outcome}"
-    msg.metadata = {**msg.metadata, "status": "done", "duration": event.data["duration_ms"] / 1000}
+    msg.metadata = {**msg.metadata, "status": "done", "duration": item.duration_ms / 1000}
     return msg
 
 
@@ -70,15 +71,10 @@ def _base_url(request: gr.Request | None) -> str:
     return str(inner.base_url) if inner is not None else "/"
 
 
-def transcript(messages: list[dict]) -> list[gr.ChatMessage]:
+def transcript(steps: list) -> list[gr.ChatMessage]:
     """A stored conversation as the chat shows it again after a reload or a restart (words only)."""
-    out = []
-    for msg in messages:
-        text = msg.get("content") or ""
-        if msg["role"] in ("user", "assistant") and text and not msg.get("tool_calls") and \
-                not text.startswith("[system]"):
-            out.append(gr.ChatMessage(role=msg["role"], content=text))
-    return out
+    return [gr.ChatMessage(role="user" if isinstance(st, UserStep) else "assistant", content=st.text)
+            for st in steps if isinstance(st, (UserStep, AnswerStep, StaffReplyStep)) and st.text]
 
 
 class ShopperSession:
@@ -91,10 +87,9 @@ class ShopperSession:
     def restore(self, key: str) -> tuple:
         """(history, customer, key) of the stored conversation this browser had, so a restart loses nothing."""
         found = self.agent.log.load(key) if key and KEY.fullmatch(key) else None
-        if found is None or found[0].persona != "shopper":
+        if found is None or found.persona != "shopper":
             return gr.skip(), gr.skip(), gr.skip()  # nothing to continue: leave what the page already has
-        conv = found[0]
-        return transcript(conv.messages), conv.customer_id, key
+        return transcript(found.steps), found.customer_id, key
 
     def respond(self, message: dict | str, history: list, key: str, customer: float | None,
                 webcam: str | None = None, request: gr.Request = None) -> Iterator[tuple]:
@@ -134,32 +129,31 @@ class ShopperSession:
         answer = gr.ChatMessage(role="assistant", content="")
         size, tryon, cart = gr.skip(), gr.skip(), gr.skip()
         try:
-            for event in self.agent.respond(conv, UserMessage(text, list(uploads))):
-                if event.kind == "photos":
+            for item in self.agent.respond(conv, UserMessage(text, list(uploads))):
+                if isinstance(item, UserStep):  # the stripped copies of the photos, shown to this browser
                     at = len(history) - (1 if text else 0)
-                    for pid in event.data["photo_ids"]:
+                    for pid in item.photo_ids:
                         history.insert(at, gr.ChatMessage(role="user", content=gr.Image(
                             str(self._publish(owner, conv.images[pid])))))
                         at += 1
-                elif event.kind in ("tool_call", "tool_result"):
-                    msg = tool_message(event, started)
-                    if event.kind == "tool_call":
-                        history.append(msg)
-                    else:
-                        size, tryon, cart = self._panels(event, conv, owner, size, tryon, cart)
-                elif event.kind == "message" and event.delta:
+                elif isinstance(item, ToolCall):
+                    history.append(tool_message(item, started))
+                elif isinstance(item, ToolResult):
+                    tool_message(item, started)
+                    size, tryon, cart = self._panels(item, conv, owner, size, tryon, cart)
+                elif isinstance(item, AnswerDelta):
                     if answer not in history:
                         history.append(answer)
-                    answer.content += event.text
-                elif event.kind == "message":
-                    answer.content = event.text
+                    answer.content += item.text
+                elif isinstance(item, AnswerStep):
+                    answer.content = item.text
                     if answer not in history:
                         history.append(answer)
-                    cards = _cards(event.data.get("products", []), base_url)
+                    cards = _cards(item.products, base_url)
                     yield history, conv.key, cards or gr.skip(), size, tryon, cart, None, None
                     return
-                elif event.kind == "notice":
-                    history.append(gr.ChatMessage(role="assistant", content=event.text,
+                elif isinstance(item, NoticeStep):
+                    history.append(gr.ChatMessage(role="assistant", content=item.text,
                                                   metadata={"title": "ℹ️ note"}))
                 yield history, conv.key, gr.skip(), size, tryon, cart, None, None
         except AgentError as exc:
@@ -174,18 +168,18 @@ class ShopperSession:
             image.save(tmp.name, format="JPEG", quality=90)
             return self.files.publish(owner, Path(tmp.name))
 
-    def _panels(self, event, conv, owner: str, size, tryon, cart):  # noqa: ANN001, ANN202
-        if not event.data["ok"]:
+    def _panels(self, item: ToolResult, conv, owner: str, size, tryon, cart):  # noqa: ANN001, ANN202
+        if not item.ok:
             return size, tryon, cart
-        result = event.data["result"]
-        if event.text == "recommend_size" and result.get("size"):
+        result = item.result or {}
+        if item.name == "recommend_size" and result.get("size"):
             size = (f"### Size {result['size']} for {result['title']}\nConfidence {result['confidence']:.0%}: "
                     f"{result['reason']}")
-        elif event.text == "virtual_try_on" and result.get("image"):
+        elif item.name == "virtual_try_on" and result.get("image"):
             after = self._publish(owner, self.agent.settings.data_dir / result["image"])
             before = conv.images.get(result.get("photo_id", ""))
             tryon = (str(self._publish(owner, before)) if before is not None else str(after), str(after))
-        elif event.text in ("add_to_cart", "view_cart"):
+        elif item.name in ("add_to_cart", "view_cart"):
             lines = (result.get("cart") or result)["lines"]
             total = (result.get("cart") or result)["total"]
             cart = "\n".join(f"- #{x['product_id']} {x['title']}, {x['size']} × {x['quantity']}" for x in lines)

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from threading import Thread
 
 from agent.conversation import Conversation
+from shopagent.hub import resolve_device
 from agent.planners import PlannerError, Reply, chat_messages, hermes
 from shopagent.settings import Settings
 
@@ -42,9 +43,7 @@ class TransformersPlanner:
         import torch
         from transformers import AutoModelForImageTextToText, AutoProcessor
 
-        device = settings.device
-        if device == "auto":
-            device = "cuda" if torch.cuda.is_available() else "cpu"
+        device = resolve_device(settings.device)
         processor = AutoProcessor.from_pretrained(path)
         model = AutoModelForImageTextToText.from_pretrained(
             path, dtype=torch.float16 if device == "cuda" else torch.float32).to(device).eval()

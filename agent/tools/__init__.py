@@ -18,7 +18,7 @@ from agent.tools import (  # noqa: F401 (registration on import)
     view_cart,
     virtual_try_on,
 )
-from agent.tools.context import Services, ToolContext, ToolError
+from agent.tools.context import ToolContext, ToolError
 from agent.tools.registry import REGISTRY, ToolOutcome, run_tool, schemas_for, tools_for
 
-__all__ = ["REGISTRY", "Services", "ToolContext", "ToolError", "ToolOutcome", "run_tool", "schemas_for", "tools_for"]
+__all__ = ["REGISTRY", "ToolContext", "ToolError", "ToolOutcome", "run_tool", "schemas_for", "tools_for"]

@@ -1,4 +1,4 @@
-"""What a tool runs against: the shop's services, and who the conversation is for.
+"""What a tool runs against: the shop's services (agent/services.py), and who the conversation is for.
 
 Tools read it from a context variable rather than a parameter, so a tool's signature is
 exactly what the planner may fill in: the customer a shopper acts for is never an argument
@@ -11,78 +11,22 @@ import contextvars
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import cached_property
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PIL import Image
 
-from index.commerce import Commerce, cart_owner
-from index.products import ProductRow, ProductTable
-from index.store import Store
-from shopagent.settings import Settings
+from index.commerce import cart_owner
+from index.products import ProductRow
 from shopagent.errors import ShopError
+
+if TYPE_CHECKING:  # tools receive the services; they never build them
+    from agent.services import Services
 
 
 class ToolError(ShopError):
     """A tool call that cannot be carried out; the message tells the planner (and the shopper) what to change."""
 
     code = "tool_refused"
-
-
-class Services:
-    """The domain services, opened once per process and shared by every conversation."""
-
-    def __init__(self, store: Store, settings: Settings) -> None:
-        self.store = store
-        self.settings = settings
-        self.notes: list[str] = []
-
-    @cached_property
-    def table(self) -> ProductTable:
-        if "search" in self.__dict__:  # already in memory
-            return self.search.table
-        return ProductTable.from_store(self.store)
-
-    def product_image(self, product_id: int) -> Path | None:
-        """The product's image file, or None (unknown product, no image, or a path outside the images folder)."""
-        row = self.table.by_id.get(product_id)
-        return row.image_file(self.settings.data_dir) if row else None
-
-    @cached_property
-    def search(self):  # noqa: ANN201 (retrieval.search.SearchService; imported late: it loads models)
-        from retrieval.search import SearchService
-
-        service, note = SearchService.open(self.store, self.settings)
-        self.notes.append(note)
-        return service
-
-    @cached_property
-    def recommender(self):  # noqa: ANN201
-        from retrieval.recsys.service import RecommendationService
-
-        return RecommendationService.load(self.settings.data_dir)
-
-    @cached_property
-    def sizes(self):  # noqa: ANN201
-        from tryon.size_advisor import SizeAdvisor
-
-        return SizeAdvisor(self.store)
-
-    @cached_property
-    def photos(self):  # noqa: ANN201
-        from tryon.photos import PhotoStore
-
-        return PhotoStore.from_settings(self.store, self.settings)
-
-    @cached_property
-    def tryon(self):  # noqa: ANN201
-        from tryon.service import TryOnService
-
-        return TryOnService(self.store, self.settings, self.photos)
-
-    @cached_property
-    def commerce(self) -> Commerce:
-        return Commerce(self.store, self.settings.return_window_days)
 
 
 @dataclass
@@ -96,6 +40,7 @@ class ToolContext:
     previous_text: str = ""  # the user's message before, when the agent answered it with a question
     question: str = ""  # that question
     viewed: list[int] = field(default_factory=list)  # products opened in this conversation, for recommendations
+    staff_role: str | None = None  # for the staff persona: the signed-in role (agent, lead); None for shoppers
 
     @property
     def cart_owner(self) -> str:

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from agent.conversation import clip
+from agent.text import clip
 from agent.tools.context import current
 from agent.tools.registry import tool
 

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from agent.tools.context import current
-from agent.tools.registry import STAFF, tool
+from agent.tools.registry import tool
 
 
 @tool(consent=r"\b(return|refund|send\b.{0,30}\bback|exchange)\b")
@@ -14,5 +14,5 @@ def start_return(order_id: int, reason: str, product_id: int | None = None) -> d
         product_id: The one product to return; leave it out to return every item of the order.
     """
     ctx = current()
-    acting_for = None if ctx.persona == STAFF else ctx.need_customer()
-    return ctx.services.commerce.start_return(order_id, acting_for, reason, product_id).as_dict()
+    return ctx.services.commerce.start_return(order_id, ctx.need_customer(), reason, product_id,
+                                              staff_role=ctx.staff_role).as_dict()
