@@ -31,6 +31,7 @@ from torch import nn
 
 from index.cutout import garment_mask, plain_background
 from index.vocab import CATEGORIES, COLOURS, PATTERNS
+from shopagent.errors import NotReady
 
 CATEGORY_NAMES: list[str] = list(CATEGORIES)
 COLOUR_NAMES: list[str] = list(COLOURS)
@@ -41,7 +42,7 @@ WORK_SIDE = 256  # images are analysed at this longest side: enough for colour a
 MIN_COLOUR_SHARE = 0.12
 
 
-class AttributeModelMissing(FileNotFoundError):
+class AttributeModelMissing(NotReady):
     """No trained attribute weights were found."""
 
 

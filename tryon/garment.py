@@ -28,6 +28,7 @@ from PIL import Image
 from scipy import ndimage
 
 from index.cutout import garment_mask, plain_background
+from shopagent.errors import ShopError
 
 KINDS = {"t-shirt": "top", "shirt": "top", "pullover": "top", "hoodie": "top", "jacket": "top", "coat": "top",
          "dress": "dress", "skirt": "skirt", "trousers": "legs", "jeans": "legs", "shorts": "legs"}
@@ -35,8 +36,10 @@ STANDS_OUT = 12  # a channel differing this much from the background is somethin
 Point = tuple[float, float]
 
 
-class GarmentError(ValueError):
+class GarmentError(ShopError):
     """A product shot we cannot cut a garment out of; the message says what shot works."""
+
+    code = "garment_unusable"
 
 
 @dataclass
