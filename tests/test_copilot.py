@@ -53,8 +53,34 @@ def test_lookup_draft_send_and_roles(ui_server: str, shop_agent: Agent) -> None:
     assert "(checked)" in live and "Customer care" in live and cleared == ""
     with pytest.raises(Exception, match="confirm"):  # noqa: B017
         lead.predict(order_id, "too small", False, [], customer, api_name="/start_return")
-    with pytest.raises(Exception, match="lead role"):  # noqa: B017
-        staff(ui_server, "sam").predict(order_id, "too small", True, [], customer, api_name="/start_return")
+    assert order_state(shop_agent, order_id) == (m.OrderStatus.DELIVERED, False)
+    # an agent-role member with the tick: the domain refuses (needs_lead), the copilot shows why, nothing changes
+    history, _ = staff(ui_server, "sam").predict(order_id, "too small", True, [], customer,
+                                                 api_name="/start_return")
+    boxes = return_boxes(history)
+    assert len(boxes) == 1 and "failed: starting a return needs the lead role" in boxes[0], history
+    assert order_state(shop_agent, order_id) == (m.OrderStatus.DELIVERED, False)
+    # the lead with the tick gets past the role rule: start_return runs for her (the policy has the last word)
+    history, _ = lead.predict(order_id, "too small", True, [], customer, api_name="/start_return")
+    boxes = return_boxes(history)
+    assert len(boxes) == 1 and "lead role" not in boxes[0], history
+    assert ("\n\ndone" in boxes[0]) == (order_state(shop_agent, order_id)[0] == m.OrderStatus.RETURN_REQUESTED)
+
+
+def return_boxes(history: list) -> list[str]:
+    """The text of the copilot's start_return tool boxes in a returned chat history."""
+    def text(content: str | list) -> str:  # gradio_client gives a message's content as text parts
+        return content if isinstance(content, str) else "".join(part.get("text") or "" for part in content)
+
+    return [text(msg["content"]) for msg in history
+            if (msg.get("metadata") or {}).get("title") == "🔧 start_return"]
+
+
+def order_state(agent: Agent, order_id: int) -> tuple[str, bool]:
+    """(the order's status, whether any line has a return reason) as the store holds them."""
+    with agent.services.store.session() as s:
+        order = s.get(m.Order, order_id)
+        return order.status, any(line.return_reason for line in order.lines)
 
 
 def test_find_a_customer(ui_server: str, shop_agent: Agent) -> None:

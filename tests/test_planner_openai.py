@@ -14,6 +14,8 @@ from agent.conversation import UserMessage
 from agent.loop import Agent
 from agent.planners import PlannerError
 from agent.planners.openai_compat import OpenAIPlanner
+from agent.steps import (AnswerDelta, AnswerStep, NoticeStep, Thinking, ToolCall, ToolResult,
+                         UserStep)
 
 
 def sse(chunks: list[dict]) -> bytes:
@@ -82,12 +84,14 @@ def test_tool_calls_streaming_and_photos(server, shop_agent: Agent) -> None:  # 
     agent = Agent(shop_agent.services, OpenAIPlanner(srv.url, "test-model", "sk-test"))
     photo = shop_agent.settings.data_dir / shop_agent.services.table.rows[0].image
     events = list(agent.respond(agent.open("shopper", 2), UserMessage("a dress like this", [photo])))
-    kinds = [e.kind for e in events]
-    assert kinds[:3] == ["thinking", "tool_call", "tool_result"] and events[1].data["arguments"] == {
+    kinds = [type(e) for e in events]
+    assert kinds[:4] == [UserStep, Thinking, ToolCall, ToolResult] and events[2].arguments == {
         "query": "dress", "k": 3}
-    deltas = [e.text for e in events if e.kind == "message" and e.delta]
+    assert len(events[0].photo_ids) == 1 and events[1].text == "they want a dress"
+    deltas = [e.text for e in events if isinstance(e, AnswerDelta)]
     final = events[-1]
-    assert len(deltas) == 3 and "".join(deltas) == final.text and final.data["cited"]
+    assert isinstance(final, AnswerStep)
+    assert len(deltas) == 3 and "".join(deltas) == final.text and final.cited
     headers, first = srv.requests[0]
     assert headers["Authorization"] == "Bearer sk-test" and first["model"] == "test-model" and first["stream"]
     assert "search_products" in {t["function"]["name"] for t in first["tools"]}
@@ -106,14 +110,16 @@ def test_hermes_text_from_a_server_without_a_tool_parser(server, shop_agent: Age
 
     agent = Agent(shop_agent.services, OpenAIPlanner(server(hermes_text).url, "m"))
     events = list(agent.respond(agent.open(), UserMessage("what's in my cart")))
-    assert [e.text for e in events if e.kind == "tool_call"] == ["view_cart"]
-    assert not [e for e in events if e.kind == "message" and e.delta and "tool_call" in e.text]
+    assert [e.name for e in events if isinstance(e, ToolCall)] == ["view_cart"]
+    assert not [e for e in events if isinstance(e, AnswerDelta) and "tool_call" in e.text]
 
 
 def test_server_errors_are_reported(server, shop_agent: Agent) -> None:  # noqa: ANN001
     agent = Agent(shop_agent.services, OpenAIPlanner(server(lambda body: (500, b"model crashed")).url, "m"))
     events = list(agent.respond(agent.open(), UserMessage("hi")))
-    assert "500" in events[0].text and "model crashed" in events[0].text and "not available" in events[-1].text
+    assert isinstance(events[0], UserStep) and isinstance(events[1], NoticeStep)
+    assert "500" in events[1].text and "model crashed" in events[1].text
+    assert isinstance(events[-1], AnswerStep) and "not available" in events[-1].text
     planner = OpenAIPlanner("http://127.0.0.1:9/v1", "m")
     with pytest.raises(PlannerError, match="cannot reach"):
         list(planner.step(agent.open(), "s", []))

@@ -12,6 +12,7 @@ from agent.conversation import Conversation, UserMessage
 from agent.loop import Agent
 from agent.planners import Reply, chat_messages, hermes
 from agent.planners.transformers_vlm import TransformersPlanner, visible_prefix
+from agent.steps import ActionStep, AnswerStep, ToolCall, ToolResult, UserStep
 from agent.tools import schemas_for
 from shopagent.settings import Settings
 from tiny_vlm import build_tiny_vlm
@@ -60,7 +61,11 @@ def tiny_vlm(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_template_gets_tools_images_and_history(tiny_vlm: Path) -> None:
     planner = TransformersPlanner.load(str(tiny_vlm), Settings(device="cpu"))
     conv = Conversation("k", images={"abc": Image.new("RGB", (90, 120), (0, 0, 128))})
-    conv.messages = [
+    conv.steps = [
+        UserStep("like this", ["abc"]),
+        ActionStep("", [ToolResult(ToolCall("c1", "find_similar", {"photo_id": "abc"}), result={"results": []})]),
+    ]
+    assert conv.messages == [
         {"role": "user", "content": "like this", "photo_ids": ["abc"]},
         {"role": "assistant", "content": "", "tool_calls": [{"id": "c1", "type": "function", "function": {
             "name": "find_similar", "arguments": {"photo_id": "abc"}}}]},
@@ -84,8 +89,10 @@ def test_the_agent_runs_on_the_tiny_vlm(tiny_vlm: Path, shop_agent: Agent, shop:
     photo = shop.data_dir / shop_agent.services.table.rows[0].image
     events = list(agent.respond(agent.open(), UserMessage("navy shirt under 60", [photo])))
     final = events[-1]
-    assert final.kind == "message" and not final.delta and final.data["planner"] == "transformers"
-    assert final.data["cited"] == [] or set(final.data["cited"]) <= {r.id for r in shop_agent.services.table.rows}
+    assert isinstance(final, AnswerStep) and final.planner == "transformers"
+    assert not any(isinstance(e, AnswerStep) for e in events[:-1])
+    assert isinstance(events[0], UserStep) and len(events[0].photo_ids) == 1
+    assert final.cited == [] or set(final.cited) <= {r.id for r in shop_agent.services.table.rows}
 
 
 def test_auto_falls_back_to_rules_and_says_so(shop_agent: Agent, shop: Settings) -> None:

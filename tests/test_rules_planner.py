@@ -6,6 +6,7 @@ import pytest
 
 from agent.conversation import Conversation
 from agent.planners import slots as sl
+from agent.steps import ActionStep, AnswerStep, ToolCall, ToolResult, UserStep
 
 # New phrasings (none is an exemplar): utterance, persona, expected intent.
 UTTERANCES = [
@@ -118,10 +119,15 @@ def test_refine_replaces_colour_and_price() -> None:
 
 def test_state_is_rebuilt_from_tool_results() -> None:
     conv = Conversation("k")
-    conv.results = [
-        {"name": "search_products", "arguments": {"query": "red dress"},
-         "result": {"results": [{"product_id": 5}, {"product_id": 6}]}},
-        {"name": "get_product", "arguments": {"product_id": 6}, "result": {"product": {"product_id": 6}}},
+    conv.steps = [
+        UserStep("red dress"),
+        ActionStep("", [ToolResult(ToolCall("c1", "search_products", {"query": "red dress"}),
+                                   result={"results": [{"product_id": 5}, {"product_id": 6}]})]),
+        AnswerStep("Here are two."),
+        UserStep("tell me about the second"),
+        ActionStep("", [ToolResult(ToolCall("c2", "get_product", {"product_id": 6}),
+                                   result={"product": {"product_id": 6}})]),
+        AnswerStep("It is red."),
     ]
     state = sl.state_of(conv)
     assert [c["product_id"] for c in state.shown] == [5, 6] and state.focus == 6 and state.last_query == "red dress"

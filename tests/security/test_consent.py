@@ -18,6 +18,7 @@ from agent.consent import consents
 from agent.conversation import UserMessage
 from agent.loop import Agent
 from agent.planners import Reply, ToolCallRequest
+from agent.steps import AnswerStep, ToolResult
 from agent.tools.registry import REGISTRY
 from index import models as m
 from shopagent.cli import app
@@ -36,14 +37,14 @@ def turn(agent: Agent, conv, text: str) -> list:  # noqa: ANN001
     return list(agent.respond(conv, UserMessage(text)))
 
 
-def called(events: list, name: str) -> list[dict]:
-    """The tool_result events of the calls to name in one turn."""
-    return [e.data for e in events if e.kind == "tool_result" and e.text == name]
+def called(events: list, name: str) -> list[ToolResult]:
+    """The ToolResults of the calls to name in one turn."""
+    return [e for e in events if isinstance(e, ToolResult) and e.name == name]
 
 
 def answer(events: list) -> str:
     final = events[-1]
-    assert final.kind == "message" and not final.delta
+    assert isinstance(final, AnswerStep)
     return final.text
 
 
@@ -118,8 +119,8 @@ def test_a_change_of_mind_opens_no_return(shop_agent: Agent, orders) -> None:  #
     first = turn(shop_agent, conv, f"can I return order {order_id}?")
     assert not called(first, "start_return") and "?" in answer(first)
     second = turn(shop_agent, conv, "no, never mind, show me sneakers")
-    assert not any(r["ok"] for r in called(second, "start_return"))
-    assert called(second, "search_products") and all(r["ok"] for r in called(second, "search_products"))
+    assert not any(r.ok for r in called(second, "start_return"))
+    assert called(second, "search_products") and all(r.ok for r in called(second, "search_products"))
     status, reasons = return_state(shop_agent, order_id)
     assert status == m.OrderStatus.DELIVERED and reasons and not any(reasons)
 
@@ -141,7 +142,7 @@ def test_a_refusal_after_the_agents_question_opens_no_return(shop_agent: Agent, 
     question = answer(first)
     assert "?" in question and str(order_id) in question  # the agent asked about this very order
     second = turn(shop_agent, conv, refusal.format(n=order_id))
-    assert not any(r["ok"] for r in called(second, "start_return"))
+    assert not any(r.ok for r in called(second, "start_return"))
     assert not return_opened(shop_agent, order_id)
 
 
@@ -151,7 +152,7 @@ def test_a_request_with_its_reason_opens_a_return(shop_agent: Agent, orders) -> 
     conv = shop_agent.open("shopper", customer)
     events = turn(shop_agent, conv, f"return order {order_id}, reason too small")
     results = called(events, "start_return")
-    assert results and results[0]["ok"], results
+    assert results and results[0].ok, results
     status, reasons = return_state(shop_agent, order_id)
     assert status == m.OrderStatus.RETURN_REQUESTED and reasons and all(r == "too small" for r in reasons)
 
@@ -164,7 +165,7 @@ def test_the_reason_answering_the_agents_question_opens_a_return(shop_agent: Age
     assert not return_opened(shop_agent, order_id)
     second = turn(shop_agent, conv, "too small")
     results = called(second, "start_return")
-    assert results and results[0]["ok"], results
+    assert results and results[0].ok, results
     status, reasons = return_state(shop_agent, order_id)
     assert status == m.OrderStatus.RETURN_REQUESTED and all(r == "too small" for r in reasons)
 
@@ -174,7 +175,7 @@ def test_no_longer_fits_is_a_reason_not_a_refusal(shop_agent: Agent, orders) -> 
     conv = shop_agent.open("shopper", customer)
     assert "?" in answer(turn(shop_agent, conv, f"I want to return order {order_id}"))
     results = called(turn(shop_agent, conv, "no longer fits"), "start_return")
-    assert results and results[0]["ok"], results
+    assert results and results[0].ok, results
     assert return_opened(shop_agent, order_id)
 
 
@@ -190,7 +191,7 @@ def test_a_size_as_the_answer_adds_to_the_cart(shop_agent: Agent, stocked) -> No
     assert cart_lines(shop_agent, owner) == []
     second = turn(shop_agent, conv, size)
     results = called(second, "add_to_cart")
-    assert results and results[0]["ok"], results
+    assert results and results[0].ok, results
     assert cart_lines(shop_agent, owner) == [(product, size, 1)]
 
 
@@ -203,7 +204,7 @@ def test_a_new_request_or_refusal_adds_nothing(shop_agent: Agent, stocked, reply
     first = turn(shop_agent, conv, f"add #{product} to my cart")
     assert "?" in answer(first)
     second = turn(shop_agent, conv, reply)
-    assert not any(r["ok"] for r in called(second, "add_to_cart"))
+    assert not any(r.ok for r in called(second, "add_to_cart"))
     if "sneakers" in reply:
         assert called(second, "search_products")
     assert cart_lines(shop_agent, owner) == []
@@ -248,9 +249,9 @@ def test_the_guard_holds_whatever_the_planner_calls(shop_agent: Agent, orders, w
     results = called(turn(agent, conv, reply.format(n=order_id)), "start_return")
     assert len(results) == 1
     if allowed:
-        assert results[0]["ok"], results
+        assert results[0].ok, results
     else:
-        assert results[0]["error"]["code"] == "needs_consent"
+        assert results[0].error["code"] == "needs_consent"
     assert return_opened(shop_agent, order_id) is allowed
 
 
@@ -266,7 +267,7 @@ def test_the_cart_guard_holds_whatever_the_planner_calls(shop_agent: Agent, stoc
     conv = agent.open("shopper", None)
     turn(agent, conv, f"add #{product} to my cart")
     results = called(turn(agent, conv, reply), "add_to_cart")
-    assert len(results) == 1 and results[0]["ok"] is allowed, results
+    assert len(results) == 1 and results[0].ok is allowed, results
     assert cart_lines(shop_agent, f"session:{conv.key}") == ([(product, size, 1)] if allowed else [])
 
 

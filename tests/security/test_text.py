@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from agent.conversation import Conversation, UserMessage
 from agent.loop import Agent, AgentError
 from agent.planners import Reply
+from agent.steps import AnswerStep, ToolCall, ToolResult, UserStep
 from agent.tools import ToolContext, run_tool
 from index import models as m
 from shopagent.cli import app
@@ -53,6 +54,21 @@ def clean(text: str) -> bool:
     return not any(ch in text for ch in UNSAFE)
 
 
+def strings(value: object) -> Iterator[str]:
+    """Every string in a stream item (its fields, nested dicts and lists, keys too), unescaped."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        value = dataclasses.asdict(value)
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            yield from strings(k)
+            yield from strings(v)
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            yield from strings(v)
+
+
 def env(shop) -> dict[str, str]:  # noqa: ANN001
     return {"SHOPAGENT_DATA_DIR": str(shop.data_dir), "SHOPAGENT_PLANNER_BACKEND": "rules", "COLUMNS": "200"}
 
@@ -64,10 +80,11 @@ def test_nul_and_direction_overrides_are_not_stored_or_echoed(shop_agent: Agent)
     conv = shop_agent.open("shopper", None)
     text = "show me\x00 red \u202edresses\u202c under 90\x1b[2J"
     events = list(shop_agent.respond(conv, UserMessage(text)))
-    assert events[-1].kind == "message"
-    calls = [e.data["arguments"] for e in events if e.kind == "tool_call"]
+    assert isinstance(events[-1], AnswerStep)
+    calls = [e.arguments for e in events if isinstance(e, ToolCall)]
     assert calls and calls[0]["query"] == "show me red dresses under 90[2J"  # the words kept, the controls gone
-    assert all(clean(e.text) for e in events) and all(clean(str(e.data)) for e in events)
+    assert isinstance(events[0], UserStep) and events[0].text == "show me red dresses under 90[2J"
+    assert all(clean(text) for e in events for text in strings(e))
     rows = stored(shop_agent, conv.key)
     assert rows[0] == ("user", "show me red dresses under 90[2J")
     assert all(clean(content) for _, content in rows)
@@ -79,7 +96,7 @@ def test_a_planners_answer_is_cleaned_before_it_is_shown_or_stored(shop_agent: A
     agent = Agent(shop_agent.services, Saying("Here you are\x00 \u202eyad ecin a\u202c \u2066ok\u2069\x07"))
     conv = agent.open("shopper", None)
     final = list(agent.respond(conv, UserMessage("hi")))[-1]
-    assert final.text == "Here you are yad ecin a ok"
+    assert isinstance(final, AnswerStep) and final.text == "Here you are yad ecin a ok"
     assert stored(agent, conv.key)[-1] == ("assistant", "Here you are yad ecin a ok")
 
 
@@ -87,7 +104,7 @@ def test_a_message_of_only_control_characters_is_empty(shop_agent: Agent) -> Non
     conv = shop_agent.open("shopper", None)
     with pytest.raises(AgentError, match="empty"):
         list(shop_agent.respond(conv, UserMessage("\x00\u202e\x1b \u2066")))
-    assert conv.messages == [] and stored(shop_agent, conv.key) == []
+    assert conv.steps == [] and conv.messages == [] and stored(shop_agent, conv.key) == []
 
 
 # ------------------------------------------------------------ sizes
@@ -101,7 +118,7 @@ def test_a_message_over_the_limit_is_refused(shop_agent: Agent) -> None:
     message = str(refused.value)
     assert "message_max_chars" in message and f"{limit:,}" in message and len(message) < 200
     assert "x" * 20 not in message  # the text is not echoed back
-    assert conv.messages == [] and stored(shop_agent, conv.key) == []
+    assert conv.steps == [] and conv.messages == [] and stored(shop_agent, conv.key) == []
 
 
 def test_a_message_at_the_limit_is_answered(shop_agent: Agent) -> None:
@@ -127,7 +144,7 @@ def test_too_many_photos_are_refused_before_any_is_kept(shop_agent: Agent) -> No
         list(shop_agent.respond(conv, UserMessage("like these", photos(most + 1))))
     message = str(refused.value)
     assert f"{most + 1} photos" in message and "upload_max_files" in message
-    assert conv.images == {} and conv.messages == [] and stored(shop_agent, conv.key) == []
+    assert conv.images == {} and conv.steps == [] and conv.messages == [] and stored(shop_agent, conv.key) == []
     assert (sorted(folder.glob("*")) if folder.is_dir() else []) == before
 
 
@@ -136,7 +153,7 @@ def test_the_most_photos_allowed_are_taken(shop_agent: Agent) -> None:
     agent = Agent(shop_agent.services, Saying("Nice photos."))
     conv = agent.open("shopper", None)
     events = list(agent.respond(conv, UserMessage("like these", photos(most))))
-    assert len(events[0].data["photo_ids"]) == most and len(conv.images) == most
+    assert isinstance(events[0], UserStep) and len(events[0].photo_ids) == most and len(conv.images) == most
 
 
 # ------------------------------------------------------------ session keys
@@ -189,8 +206,8 @@ def test_a_huge_description_is_clipped(shop_agent: Agent, monkeypatch: pytest.Mo
     # through the chat loop: neither the answer nor what is stored carries the whole text
     conv = shop_agent.open("shopper", None)
     events = list(shop_agent.respond(conv, UserMessage(f"tell me more about #{row.id}")))
-    results = [e.data["result"] for e in events if e.kind == "tool_result" and e.text == "get_product"]
+    results = [e.result for e in events if isinstance(e, ToolResult) and e.name == "get_product"]
     assert results and len(results[0]["product"]["description"]) <= 1502
-    assert len(events[-1].text) < 20_000
+    assert isinstance(events[-1], AnswerStep) and len(events[-1].text) < 20_000
     stored_results = [r for name, _, r in stored_calls(shop_agent, conv.key) if name == "get_product"]
     assert stored_results and len(str(stored_results[0])) < 50_000
