@@ -6,6 +6,8 @@ Screenshots go to $SHOPAGENT_ARTIFACTS (default: test-artifacts/ in the reposito
 
 from __future__ import annotations
 
+import json
+
 import os
 import shutil
 from collections.abc import Iterator
@@ -115,8 +117,10 @@ def test_the_staff_page_asks_for_a_login(page, ui_server: str) -> None:  # noqa:
 
 def test_a_reload_continues_the_conversation(page, ui_server: str) -> None:  # noqa: ANN001
     page.goto(ui_server + "/")
+    before = page.evaluate("localStorage.getItem('shopagent-conversation')")
     send(page, "I'm looking for a dress")
     page.locator("#cards img").first.wait_for()  # answered
+    page.wait_for_function(f"localStorage.getItem('shopagent-conversation') !== {json.dumps(before)}")  # key kept
     page.reload()  # what a server restart does to the tab's state: only the browser's copy of the key is left
     page.wait_for_function("(document.querySelector('#chat')?.innerText || '').includes('looking for a dress')",
                            timeout=60_000)
