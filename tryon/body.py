@@ -28,12 +28,14 @@ The anthropometric model (with the shopper's stated height H):
 from __future__ import annotations
 
 import math
+import threading
 from dataclasses import dataclass, field
 
 import numpy as np
 from PIL import Image
 from scipy import ndimage
 
+from shopagent.quiet import captured_stderr
 from tryon.sizing import Measurement
 from shopagent.errors import ShopError
 
@@ -106,20 +108,45 @@ def width_from_circumference(circumference: float, ratio: float) -> float:
 
 
 class _Models:
-    """MediaPipe graphs, built once per process (about 30 ms) and reused."""
+    """MediaPipe graphs, built once per process (about 30 ms) and reused.
+
+    The graphs log from C++ on stderr (TensorFlow Lite, absl) while they start, from their own
+    threads, until they have processed a first image; the pose graph once more when it first
+    finds a person. Those calls run in quiet.captured_stderr: the lines go to the debug log
+    (`shopagent -v`), not to the shopper's terminal.
+    """
 
     pose = None
     faces = None
+    settled = False  # the pose graph has found a person: it has nothing more to say
+    lock = threading.Lock()
 
     @classmethod
     def get(cls):  # noqa: ANN206
-        if cls.pose is None:
-            import mediapipe as mp
+        with cls.lock:
+            if cls.pose is None:
+                import mediapipe as mp
 
-            cls.pose = mp.solutions.pose.Pose(static_image_mode=True, model_complexity=1,
-                                              enable_segmentation=True, min_detection_confidence=0.5)
-            cls.faces = mp.solutions.face_detection.FaceDetection(model_selection=1, min_detection_confidence=0.6)
+                with captured_stderr("MediaPipe pose and face graphs"):
+                    pose = mp.solutions.pose.Pose(static_image_mode=True, model_complexity=1,
+                                                  enable_segmentation=True, min_detection_confidence=0.5)
+                    faces = mp.solutions.face_detection.FaceDetection(model_selection=1,
+                                                                      min_detection_confidence=0.6)
+                    blank = np.zeros((64, 64, 3), np.uint8)  # a first image: every calculator has opened
+                    pose.process(blank)
+                    faces.process(blank)
+                cls.pose, cls.faces = pose, faces
         return cls.pose, cls.faces
+
+    @classmethod
+    def find_pose(cls, rgb: np.ndarray):  # noqa: ANN206 (MediaPipe's result)
+        pose_model, _ = cls.get()
+        if cls.settled:
+            return pose_model.process(rgb)
+        with captured_stderr("MediaPipe pose graph"):
+            result = pose_model.process(rgb)
+        cls.settled = result.pose_landmarks is not None
+        return result
 
 
 def work_rgb(image: Image.Image) -> np.ndarray:
@@ -149,8 +176,8 @@ def pose(image: Image.Image) -> Pose:
     """Landmarks and the person's mask; PhotoError when there is no person or several."""
     rgb = work_rgb(image)
     h, w = rgb.shape[:2]
-    pose_model, faces = _Models.get()
-    result = pose_model.process(rgb)
+    _, faces = _Models.get()
+    result = _Models.find_pose(rgb)
     if result.pose_landmarks is None:
         raise PhotoError("I could not find a person in this photo.")
     lm = np.array([[p.x * w, p.y * h, p.z, p.visibility] for p in result.pose_landmarks.landmark])
