@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -26,6 +27,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 from sqlalchemy import delete, insert, text
@@ -46,6 +48,7 @@ from index.vocab import (
     shoe_chart_cm,
     waist_chart_cm,
 )
+from shopagent.errors import ShopError
 
 GENERATOR_VERSION = 1
 NOW = datetime(2026, 10, 31, 12, 0, tzinfo=timezone.utc)  # fixed, so runs are identical
@@ -99,6 +102,17 @@ class DemoResult:
     orders: int
     images: int
     seconds: float
+    kept: bool = False  # the store already held products (products) and they were kept
+
+
+class CatalogNotEmpty(ShopError):
+    """The store already holds products, and replacing them was not asked for."""
+
+    code = "catalog_not_empty"
+
+    def __init__(self, products: int) -> None:
+        super().__init__(f"the catalog already holds {products} products.")
+        self.products = products
 
 
 # ---------------------------------------------------------------- size charts
@@ -588,6 +602,25 @@ def generate(store: Store, data_dir: Path, seed: int = 7, n_products: int = 2000
     write_truth(data_dir / TRUTH_FILE, seed, products, customers, rendered)
     return DemoResult(len(products), len(customers), len(interactions), len(reviews), len(orders), len(rendered),
                       time.perf_counter() - start)
+
+
+def build_demo_catalog(store: Store, data_dir: Path, seed: int = 7, n_products: int = 2000, n_customers: int = 1000,
+                       images: bool = True, existing: Literal["refuse", "replace", "keep"] = "refuse",
+                       log: Callable[[str], None] = print) -> DemoResult:
+    """`generate` into a store that may already hold a catalog. existing says what happens then:
+    refuse (CatalogNotEmpty), replace (the rows, the demo images and the truth file go first), or
+    keep (nothing is done; the result has kept=True and the number of products held)."""
+    held = store.count(m.Product)
+    if held and existing == "keep":
+        return DemoResult(held, 0, 0, 0, 0, 0, 0.0, kept=True)
+    if held and existing != "replace":
+        raise CatalogNotEmpty(held)
+    if held:
+        clear_catalog(store)
+        shutil.rmtree(data_dir / IMAGE_DIR, ignore_errors=True)
+        (data_dir / TRUTH_FILE).unlink(missing_ok=True)
+    return generate(store, data_dir, seed=seed, n_products=n_products, n_customers=n_customers, images=images,
+                    log=log)
 
 
 def write_truth(path: Path, seed: int, products: list[dict], customers: list[dict], rendered: dict) -> None:

@@ -275,8 +275,12 @@ def import_catalog(store: Store, path: Path, data_dir: Path, image_dir: Path | N
                    progress: Any = None) -> ImportReport:
     """Import path into store; see the module docstring. progress(n) is called per row when given.
 
-    Raises ImportFileError, before anything is written, when the file cannot be read in full.
+    Raises ImportFileError, before anything is written, when the file cannot be read in full
+    or image_dir is not a folder.
     """
+    if image_dir is not None and not image_dir.is_dir():
+        raise ImportFileError(path, None, f"the images folder {image_dir} is not a folder",
+                              "give the folder the rows' image names are in")
     rows = read_rows(path)  # the whole file first: a read error must come before the first write
     report = ImportReport()
     seen: dict[str, int] = {}

@@ -7,6 +7,7 @@ search never returns a product that breaks a constraint.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,8 +18,23 @@ from sqlalchemy.orm import selectinload
 
 from index import models as m
 from index.store import Store
+from index.vocab import CATEGORIES, COLOURS, SIZE_LABELS
+from shopagent.errors import ShopError
 
 PRODUCT_IMAGE_DIR = "images"  # demo renders and imported product shots live under it
+MAX_ID = 2**63 - 1
+
+
+class ProductNotFound(ShopError, LookupError):
+    """No product with that SKU or id; the message says what a reference looks like."""
+
+    code = "unknown_product"
+
+
+class BadFilterOption(ShopError):
+    """A filter value given by a person (a form, a flag) that the vocabulary does not have."""
+
+    code = "unknown_filter_value"
 
 
 @dataclass(frozen=True)
@@ -75,10 +91,31 @@ class ProductRow:
 
 def load_products(store: Store, ids: list[int] | None = None) -> list[ProductRow]:
     """Every product (or the given ids), with brand, sizes and first image, ordered by id."""
+    return _load(store, None if ids is None else m.Product.id.in_(ids))
+
+
+def resolve_product(store: Store, ref: str | int) -> ProductRow:
+    """The product a person names by SKU or by numeric id ("NRD-SHI-00042", "42").
+
+    A number is an id first, then a SKU (a SKU may be all digits). ProductNotFound otherwise.
+    """
+    text = str(ref).strip()
+    wheres = [m.Product.sku == text] if text else []
+    if text.isascii() and text.isdigit() and int(text) <= MAX_ID:
+        wheres.insert(0, m.Product.id == int(text))
+    for where in wheres:
+        found = _load(store, where)
+        if found:
+            return found[0]
+    raise ProductNotFound(f"no product {text!r}: give a product's SKU or its numeric id, as search results show "
+                          "them.")
+
+
+def _load(store: Store, where) -> list[ProductRow]:  # noqa: ANN001 (a SQLAlchemy condition, or None for all)
     query = (select(m.Product).options(selectinload(m.Product.brand), selectinload(m.Product.variants),
                                        selectinload(m.Product.images)).order_by(m.Product.id))
-    if ids is not None:
-        query = query.where(m.Product.id.in_(ids))
+    if where is not None:
+        query = query.where(where)
     with store.session() as s:
         return [_row(p) for p in s.scalars(query)]
 
@@ -115,6 +152,25 @@ class Filters:
     price_max: float | None = None
     size: str | None = None  # only products with this size in stock
     in_stock: bool = False  # only products with some size in stock
+
+    @classmethod
+    def from_options(cls, *, category: str | None = None, brand: str | None = None, colour: str | None = None,
+                     size: str | None = None, max_price: float | None = None) -> Filters:
+        """The filters a person sets one by one (command-line flags, a form); None sets none.
+
+        Category, colour and size must be in the vocabulary (BadFilterOption names the close
+        matches and the valid values); brands depend on the catalog and are checked by the search.
+        """
+        for kind, value, known in (("category", category, CATEGORIES), ("colour", colour, COLOURS),
+                                   ("size", size, {s for labels in SIZE_LABELS.values() for s in labels})):
+            if value is not None and value not in known:
+                close = difflib.get_close_matches(value, sorted(known), n=3)
+                hint = f" Did you mean {', '.join(close)}?" if close else ""
+                raise BadFilterOption(f"unknown {kind} {value!r}.{hint} Known: {', '.join(sorted(known))}.")
+        if max_price is not None and max_price < 0:
+            raise BadFilterOption(f"a highest price of {max_price:g} is below 0; give a price in the shop's currency.")
+        return cls(categories={category} if category else set(), brands={brand} if brand else set(),
+                   colours={colour} if colour else set(), size=size, price_max=max_price)
 
     def is_empty(self) -> bool:
         return self == Filters()

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from PIL import Image
 from sqlalchemy import func, select
 
 from index import models as m
+from index.images import open_image
 from index.store import Store
 from index.vocab import CATEGORIES, KNOWN_SIZE_KEY
-from tryon.sizing import ChartRow, Measurement, SizeAdvice, advise
+from tryon.body import analyze
+from tryon.sizing import EASE_CM, ChartRow, Measurement, SizeAdvice, advise
 from shopagent.errors import ShopError
 
 MEASURES = ("chest", "waist", "hip", "inseam", "height", "foot")
+BODY_CM = (10.0, 250.0)  # outside this a number is not a body measurement in cm
 
 
 class UnknownProduct(ShopError, LookupError):
@@ -23,6 +29,12 @@ class UnknownCustomer(ShopError, LookupError):
     """No customer with that id."""
 
     code = "unknown_customer"
+
+
+class SizeQuestionError(ShopError):
+    """A size question that cannot be answered as asked; the message says what to give."""
+
+    code = "bad_size_question"
 
 
 class SizeAdvisor:
@@ -84,3 +96,31 @@ class SizeAdvisor:
             p = self._product(s, product)
             return advise(p.category, p.brand.name, self.chart(s, p), measurements, fit_preference, [],
                           self._review_fit(s, p))
+
+    def advise(self, product: str | int, customer_id: int | None = None,
+               measurements: dict[str, float] | None = None, fit_preference: str = "regular",
+               photo: Image.Image | Path | None = None, height_cm: float | None = None) -> SizeAdvice:
+        """A person's size question, checked, then answered from what they gave: a customer's record,
+        measurements in cm, a full-body photo with their height, or a mix. Given measurements win over
+        the photo's estimates, both over the record. fit_preference counts without a customer (a
+        customer's own is on record). SizeQuestionError says what is missing or wrong.
+        """
+        if fit_preference not in EASE_CM:
+            raise SizeQuestionError(f"the fit must be {', '.join(EASE_CM)}, not {fit_preference!r}.")
+        given = {}
+        for name, value in (measurements or {}).items():
+            if name not in MEASURES:
+                raise SizeQuestionError(f"unknown measurement {name!r}; give {', '.join(MEASURES)} in cm.")
+            if not BODY_CM[0] <= value <= BODY_CM[1]:
+                raise SizeQuestionError(f"a {name} of {value:g} is not a body measurement in cm.")
+            given[name] = Measurement(value)
+        if photo is not None:
+            if height_cm is None:
+                raise SizeQuestionError("a photo needs your height in cm to turn its proportions into centimetres.")
+            given = analyze(photo if isinstance(photo, Image.Image) else open_image(photo)).estimate(height_cm) | given
+        if customer_id is None and not given:
+            raise SizeQuestionError("give a customer id, your measurements (chest, waist, hip, foot in cm), "
+                                    "or a full-body photo with your height.")
+        if customer_id is not None:
+            return self.for_customer(product, customer_id, given)
+        return self.for_measurements(product, given, fit_preference)
