@@ -9,6 +9,11 @@ import numpy as np
 
 from agent.conversation import UserMessage
 from agent.loop import Agent
+from eval.stats import Report, Table, percentiles
+
+TARGET_P95_MS = 300
+PARTS = {"wall_ms": "whole turn, as the shopper waits", "planner_ms": "planner (intent, slots, answer)",
+         "tools_ms": "tools (search)", "total_ms": "loop, before the turn is stored"}
 
 
 def shopper_queries(agent: Agent, n: int, seed: int = 0) -> list[str]:
@@ -36,3 +41,16 @@ def turn_timings(agent: Agent, queries: list[str], warmup: int = 3) -> dict[str,
         for key in ("total_ms", "planner_ms", "tools_ms"):
             out[key].append(final.timings[key])
     return out
+
+
+def report(agent: Agent, turns: int = 200) -> Report:
+    """p50 / p95 / max of each part of a text turn, then whether the p95 target is met."""
+    timings = turn_timings(agent, shopper_queries(agent, turns))
+    table = Table(f"bench agent — rules planner, {turns} turns, {len(agent.services.table)} products",
+                  ("part of a text turn", "p50 (ms)", "p95 (ms)", "max (ms)"))
+    for key, label in PARTS.items():
+        table.add(label, *(f"{v:.1f}" for v in percentiles(timings[key], (50, 95, 100))))
+    yield table
+    (p95,) = percentiles(timings["wall_ms"], (95,))
+    yield (f"target: p95 <= {TARGET_P95_MS} ms per text turn: {'met' if p95 <= TARGET_P95_MS else 'NOT met'} "
+           f"({p95:.0f} ms)")

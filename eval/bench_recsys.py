@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from eval.stats import Report, Table, fmt, percentiles, ratio
 from index.demo import world
 from index.products import ProductTable
 from index.store import Store
@@ -27,6 +28,11 @@ from retrieval.recsys.data import Interactions, Matrix
 from retrieval.recsys.models import attribute_features
 from retrieval.recsys.ratings import BiasedMF, GlobalMean, KNNWithMeans, Ratings, cross_validate
 from retrieval.recsys.service import RecommendationService, make_model
+from shopagent.errors import NotReady
+
+class NoInteractions(NotReady):
+    """The store has no interactions to split."""
+
 
 MODELS = ["popularity", "item-cosine", "item-pearson", "user-knn", "als", "bpr", "hybrid"]
 K = 12
@@ -119,6 +125,40 @@ def latency_ms(service: RecommendationService, store: Store, customers: list[int
         start = time.perf_counter()
         service.recommend(store, c, k)
         times.append((time.perf_counter() - start) * 1000)
-    p50, p95 = np.percentile(times, [50, 95])
-    return float(p50), float(p95)
+    p50, p95 = percentiles(times)
+    return p50, p95
+
+
+def report(store: Store, synthetic: int = 8500, test_days: int = 30,
+           progress: Callable[[str], None] = lambda s: None) -> Report:
+    """The models side by side, the stars models, then speed; each table as soon as it is done.
+
+    synthetic: customers in the synthetic set for training speed (about 120 interactions each; 0 skips it).
+    """
+    data, table = Interactions.from_store(store), ProductTable.from_store(store)
+    if len(data) == 0:
+        raise NoInteractions("the store has no interactions: run `shopagent demo-data` first.")
+    rows, n_test = model_rows(data, table, test_days=test_days, progress=progress)
+    base = rows[0].map12
+    models = Table(f"bench recsys — {n_test} test customers, purchases in the last {test_days} days",
+                   ("model", "MAP@12", "recall@12", "NDCG@12", "coverage", "cold MAP@12", "x popularity", "fit (s)"))
+    for r in rows:
+        models.add(r.name, f"{r.map12:.4f}", f"{r.recall12:.4f}", f"{r.ndcg12:.4f}", f"{r.coverage:.3f}",
+                   f"{r.cold_map12:.4f}", fmt(ratio(r.map12, base), ".1f"), f"{r.fit_seconds:.2f}")
+    yield models
+    progress("stars")
+    stars = Table("review stars, 5-fold cross-validation", ("stars model", "RMSE", "MAE"))
+    for name, rmse, mae in star_rows(Ratings.from_store(store)):
+        stars.add(name, f"{rmse:.4f}", f"{mae:.4f}")
+    yield stars
+    speed = Table("speed on this machine", ("speed", "value"))
+    service = RecommendationService.train(store, "hybrid")
+    p50, p95 = latency_ms(service, store, [int(c) for c in service.matrix.customer_ids[:200]])
+    speed.add("recommend for one customer, hybrid, p50 / p95", f"{p50:.1f} / {p95:.1f} ms (target p95 <= 5 ms)")
+    if synthetic:
+        progress(f"generating about {synthetic * 120:,} synthetic interactions")
+        big = synthetic_interactions(synthetic)
+        for name, seconds in fit_speed_rows(big, progress=progress):
+            speed.add(f"fit on {len(big):,} interactions: {name}", f"{seconds:.1f} s (target <= 60 s)")
+    yield speed
 

@@ -18,18 +18,24 @@ recall@10 against exact search, per FAISS index type and size.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from PIL import Image, ImageEnhance
 
+from eval.stats import Report, Table, percentiles
+from index.images import open_image
 from index.products import Filters, ProductRow
+from index.store import Store
 from index.vector_index import VectorIndex
 from retrieval.metrics import capped_recall_at_k, reciprocal_rank
 from retrieval.search import SearchService
+from shopagent.settings import Settings
 
 PATTERN_WORD = {"stripes": "striped", "checks": "checked", "dots": "polka-dot", "print": "floral"}
+FILTER_QUERIES = ["red dress under 50", "navy shirt not striped size M", "leather ankle boots between 60 and 200",
+                  "jeans W32 over 40"]  # every result must pass what these parse to
 TEMPLATES = ["{q}", "looking for a {q}", "do you have a {q}?", "I want a {q}", "show me {q}s"]
 
 
@@ -231,7 +237,7 @@ def speed_rows(sizes: list[int], dim: int = 512, n_queries: int = 200, seed: int
                 times.append((time.perf_counter() - t) * 1000)
                 found.append(ids[0])
             recall = float(np.mean([len(truth[i] & set(found[i])) / 10 for i in range(min(50, count))]))
-            p50, p95 = np.percentile(times, [50, 95])
+            p50, p95 = percentiles(times)
             label = f"{factory} {params}".strip()
             section = f"speed, {n:,} x {dim}-d"
             at_1m = n >= 1_000_000 and factory != "Flat"
@@ -241,3 +247,20 @@ def speed_rows(sizes: list[int], dim: int = 512, n_queries: int = 200, seed: int
                     Row(section, f"{label}: build (vectors/s)", f"{n / build:,.0f}")]
             del index
     return out
+
+
+def report(store: Store, settings: Settings, queries: int = 150, sizes: Sequence[int] = (10_000, 100_000, 1_000_000),
+           dim: int = 512, seed: int = 0, progress: Callable[[str], None] = lambda s: None) -> Report:
+    """Quality on the store's catalog and index (queries of each kind), speed at each of sizes (none: skipped),
+    and the filter check, in one table."""
+    service, note = SearchService.open(store, settings)
+    yield f"embedder: {note}; catalog: {len(service.table)} products; index: {service.index.factory}"
+    rows = quality_rows(service, lambda p: open_image(settings.data_dir / p.image), queries, seed, progress)
+    broken = check_filters_exact(service, FILTER_QUERIES)
+    rows += speed_rows(list(sizes), dim, seed=seed, progress=progress) if sizes else []
+    table = Table(f"bench retrieval — embedder {service.embedder.id}", ("part", "measure", "value", "target"))
+    for row in rows:
+        table.add(row.section, row.measure, f"{row.value:.3f}" if isinstance(row.value, float) else row.value,
+                  row.target, passed=row.passed)
+    table.add("filters", "results breaking a parsed filter", str(broken), "0", passed=broken == 0)
+    yield table

@@ -16,6 +16,8 @@ from pathlib import Path
 import numpy as np
 from sqlalchemy import select
 
+from eval.photos import person_photos
+from eval.stats import Report, Table, median
 from index import models as m
 from index.demo import TRUTH_FILE
 from index.store import Store
@@ -61,7 +63,7 @@ def sizing_rows(store: Store, data_dir: Path, pairs: int = 3000, seed: int = 0) 
     answered = max(1, pairs - refused)
     return {"pairs": pairs, "refused": refused / pairs, "exact": exact / answered, "within_one": within / answered,
             "usual_exact": usual_exact / answered, "usual_within_one": usual_within / answered,
-            "ms_per_advice": 1000 * float(np.median(times))}
+            "ms_per_advice": 1000 * median(times)}
 
 
 def estimator_rows(n: int = 600, seed: int = 0) -> dict[str, dict[str, float]]:
@@ -123,4 +125,26 @@ def photo_ms(paths: list[Path]) -> tuple[float, list[str]]:
         except PhotoError as exc:
             outcomes.append(f"{path.name}: refused ({str(exc).split('.')[0]})")
         times.append((time.perf_counter() - analyze_once) * 1000)
-    return float(np.median(times)), outcomes
+    return median(times), outcomes
+
+
+def report(store: Store, data_dir: Path, pairs: int = 3000, seed: int = 0, photos: Path | None = None) -> Report:
+    """Advice against the truth and the usual-label baseline, the estimator's error, then photo timing
+    (photos: a folder of people; default the sample photo)."""
+    paths = person_photos(photos)  # a bad folder fails before the long part
+    r = sizing_rows(store, data_dir, pairs, seed)
+    table = Table(f"bench sizing — {r['pairs']} customer x product pairs, stated measurements",
+                  ("measure", "advice", "usual label (baseline)", "target"))
+    table.add("exact size", f"{r['exact']:.3f}", f"{r['usual_exact']:.3f}", ">= 0.80", passed=r["exact"] >= 0.8)
+    table.add("within one size", f"{r['within_one']:.3f}", f"{r['usual_within_one']:.3f}", "")
+    table.add("refused (key measure missing, no usual label)", f"{r['refused']:.3f}", "", "")
+    table.add("time per advice (median)", f"{r['ms_per_advice']:.1f} ms", "", "")
+    yield table
+    estimator = Table("photo estimator on synthetic bodies (600, realistic noise)", ("framing", "measure", "value"))
+    for framing, values in estimator_rows().items():
+        for name, value in values.items():
+            estimator.add(framing, name, f"{value:.2f}" if "MAE" in name else f"{value:.0%}")
+    yield estimator
+    ms, outcomes = photo_ms(paths)
+    yield (f"photo analysis at <=1024 px: median {ms:.0f} ms over {len(paths)} photo(s) (target <= 200 ms); "
+           + "; ".join(outcomes))

@@ -19,15 +19,23 @@ from scipy import ndimage
 from skimage.color import deltaE_ciede2000, rgb2lab
 from skimage.metrics import structural_similarity
 
-from index.products import ProductRow
+from eval.photos import person_photos
+from eval.stats import Report, Table, fmt, mean, percentiles
+from index.products import ProductRow, ProductTable
+from index.store import Store
 from index.vocab import COLOURS
 from tryon.agnostic import agnostic_mask
 from tryon.body import pose
 from tryon.engines import TryOnError, TryOnOptions
 from tryon.engines.warp import WarpEngine
+from shopagent.errors import NotReady
 from tryon.garment import KINDS
 
 TARGET_SIZE = (768, 1024)
+
+
+class NoGarments(NotReady):
+    """The catalog has no product images of garments to try on."""
 
 
 @dataclass
@@ -94,3 +102,23 @@ def run(photos: list[Path], garments: dict[str, list[ProductRow]], data_dir: Pat
         if progress:
             progress(category)
     return list(rows.values())
+
+
+def report(store: Store, data_dir: Path, photos: Path | None = None, per_category: int = 3,
+           out: Path | None = None, progress=None) -> Report:  # noqa: ANN001
+    """The warp engine on per_category demo garments of each kind, on the photos of people in photos
+    (default: the sample photo); before/after pictures in out."""
+    people = person_photos(photos)
+    table = ProductTable.from_store(store)
+    garments = {c: [r for r in table.rows if r.category == c and r.image][:per_category] for c in KINDS}
+    garments = {c: rows for c, rows in garments.items() if rows}
+    if not garments:
+        raise NoGarments("the catalog has no garment images: run `shopagent demo-data` first.")
+    result = Table(f"bench tryon — warp engine, {len(people)} photo(s), 768x1024",
+                   ("category", "tried", "refused", "colour ΔE", "coverage IoU", "identity SSIM (min)", "ms p50 / p95"))
+    for r in run(people, garments, data_dir, out, progress):
+        p50, p95 = percentiles(r.ms)
+        result.add(r.category, str(len(r.ms)), str(r.refused), fmt(mean(r.delta_e)), fmt(mean(r.iou)),
+                   f"{mean(r.ssim):.4f} ({min(r.ssim):.4f})" if r.ssim else "-",
+                   f"{p50:.0f} / {p95:.0f}" if r.ms else "-")
+    yield result

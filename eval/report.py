@@ -9,9 +9,9 @@ import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-import numpy as np
-
 from eval.runner import ScriptResult, tool_precision_recall
+from eval.stats import Table, percentiles
+from shopagent.errors import NotReady
 
 
 def summary(results: list[ScriptResult], backend: str, repeat: int) -> dict:
@@ -26,9 +26,29 @@ def summary(results: list[ScriptResult], backend: str, repeat: int) -> dict:
         "pass_hat_k": round(sum(sr.pass_k for sr in results) / n, 4) if n else 0.0,
         "tool_precision": round(precision, 4), "tool_recall": round(recall, 4),
         "goal_success": round(sum(r.goals_met for r in with_goals) / len(with_goals), 4) if with_goals else None,
-        "turn_latency_ms": {"p50": round(float(np.percentile(latencies, 50)), 1) if latencies else None,
-                            "p95": round(float(np.percentile(latencies, 95)), 1) if latencies else None},
+        "turn_latency_ms": dict(zip(("p50", "p95"), [round(v, 1) for v in percentiles(latencies)] if latencies
+                                    else [None, None])),
     }
+
+
+def summary_table(results: list[ScriptResult], backend: str, repeat: int) -> Table:
+    """One row per script: pass or FAIL, runs passed, the first failure (what `shopagent eval run` prints)."""
+    table = Table(f"eval — {len(results)} scripts, backend {backend}, {repeat} run(s) each",
+                  ("script", "result", "runs passed", "first failure"), mark="row")
+    for sr in results:
+        first = next((f for r in sr.runs for f in r.all_failures()), "")
+        table.add(sr.script.name, "pass" if sr.pass_k else "FAIL", f"{sum(r.passed for r in sr.runs)}/{len(sr.runs)}",
+                  first[:110], passed=sr.pass_k)
+    return table
+
+
+def summary_line(s: dict) -> str:
+    """The summary's figures in one line."""
+    goal = "n/a" if s["goal_success"] is None else f"{s['goal_success']:.1%}"
+    return (f"pass rate {s['pass_rate']:.1%} ({s['passed_first_run']}/{s['scripts']}), pass^{s['repeat']} "
+            f"{s['pass_hat_k']:.1%}, tool precision {s['tool_precision']:.3f}, recall {s['tool_recall']:.3f}, "
+            f"goal success {goal}, turn latency p50 {s['turn_latency_ms']['p50']} ms, "
+            f"p95 {s['turn_latency_ms']['p95']} ms")
 
 
 def as_json(results: list[ScriptResult], backend: str, repeat: int) -> dict:
@@ -124,3 +144,18 @@ def baseline_of(results: list[ScriptResult]) -> dict[str, bool]:
 def regressions(results: list[ScriptResult], baseline: dict[str, bool]) -> list[str]:
     """Scripts that passed in the baseline and fail now."""
     return [sr.script.name for sr in results if baseline.get(sr.script.name) and not sr.pass_k]
+
+
+class BaselineMissing(NotReady):
+    """The baseline file to compare with does not exist."""
+
+
+def write_baseline(results: list[ScriptResult], path: Path) -> None:
+    path.write_text(json.dumps(baseline_of(results), indent=1, sort_keys=True))
+
+
+def regressions_against(results: list[ScriptResult], path: Path) -> list[str]:
+    """Scripts that passed in the baseline file and fail now; BaselineMissing when there is no such file."""
+    if not path.is_file():
+        raise BaselineMissing(f"no baseline file {path}; make one with --write-baseline.")
+    return regressions(results, json.loads(path.read_text()))

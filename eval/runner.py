@@ -29,6 +29,7 @@ from agent.conversation import UserMessage
 from agent.loop import Agent, AgentError
 from agent.services import Services
 from agent.steps import AnswerStep, ToolResult
+from eval.photos import sample_person_photo
 from eval.scripts import Script, Turn, matches
 from index import models as m
 from index.commerce import cart_owner
@@ -351,9 +352,7 @@ class Runner:
         if spec == "corrupt":
             return CORRUPT_IMAGE
         if spec == "person":
-            import skimage
-
-            return Path(skimage.__file__).parent / "data" / "astronaut.png"
+            return sample_person_photo()
         if spec.startswith("catalog:"):
             category = spec.split(":", 1)[1]
             row = next((r for r in agent.services.table.rows if r.category == category and r.image), None)
