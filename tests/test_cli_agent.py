@@ -52,3 +52,14 @@ def test_bench_agent_prints_its_table(shop: Settings) -> None:
     result = runner.invoke(app, ["bench", "agent", "--turns", "8"], env=env(shop))
     assert result.exit_code == 0, result.output
     assert "whole turn, as the shopper waits" in result.output and "target: p95 <= 300 ms" in result.output
+
+
+def test_bench_tryon_prints_its_table(shop: Settings, tmp_path) -> None:  # noqa: ANN001
+    pictures = tmp_path / "pictures"
+    result = runner.invoke(app, ["bench", "tryon", "--per-category", "1", "--out", str(pictures)], env=env(shop))
+    assert result.exit_code == 0, result.output
+    assert "bench tryon — warp engine, 1 photo(s)" in result.output and "t-shirt" in result.output
+    assert list(pictures.glob("t-shirt-*.jpg"))
+    (tmp_path / "empty").mkdir()
+    none = runner.invoke(app, ["bench", "tryon", "--photos", str(tmp_path / "empty")], env=env(shop))
+    assert none.exit_code == 1 and "no photos in" in none.output

@@ -1,0 +1,91 @@
+"""Benchmarks that print a table: each command runs one eval/bench_* report and prints what it yields."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from shopagent.cli.common import fail, load_settings, note, one_line_errors, open_agent, open_store, progress, show
+
+
+def bench_retrieval(
+    queries: Annotated[int, typer.Option(help="Queries of each kind on the demo catalog.")] = 150,
+    sizes: Annotated[str, typer.Option(help="Comma-separated index sizes for the speed part; empty skips it.")]
+    = "10000,100000,1000000",
+    dim: Annotated[int, typer.Option(help="Dimension of the synthetic vectors for the speed part.")] = 512,
+    seed: Annotated[int, typer.Option(help="Seed for queries and vectors.")] = 0,
+) -> None:
+    """Search quality on the demo catalog (recall@10, MRR) and index latency/throughput at scale, in one table."""
+    from eval.bench_retrieval import report
+    from index.vector_index import VectorIndexError
+
+    try:
+        counts = [int(s) for s in sizes.split(",") if s.strip()]
+    except ValueError:
+        raise fail(f"--sizes {sizes!r}: give whole numbers separated by commas, e.g. 10000,100000.") from None
+    settings = load_settings()
+    store = open_store(settings)
+    with one_line_errors(VectorIndexError):
+        for part in report(store, settings, queries, counts, dim, seed, progress):
+            show(part)
+
+
+def bench_recsys(
+    synthetic: Annotated[int, typer.Option(help="Customers in the synthetic set for training speed "
+                                                "(about 120 interactions each; 0 skips it).")] = 8500,
+    test_days: Annotated[int, typer.Option(help="Days at the end of the history held out as the test.")] = 30,
+) -> None:
+    """Every recommender side by side (MAP@12, recall@12, NDCG@12, coverage, cold start), stars RMSE/MAE, speed."""
+    from eval.bench_recsys import report
+
+    store = open_store(load_settings())
+    with one_line_errors():
+        for part in report(store, synthetic, test_days, progress):
+            show(part)
+
+
+def bench_sizing(
+    pairs: Annotated[int, typer.Option(help="Customer x product pairs to advise.")] = 3000,
+    seed: Annotated[int, typer.Option(help="Seed for the sample.")] = 0,
+    photos: Annotated[Optional[Path], typer.Option(help="A folder of photos of people to time (default: "
+                                                        "scikit-image's astronaut).")] = None,
+) -> None:
+    """Size advice against the demo's hidden truth and the 'usual label' baseline; photo estimator error; speed."""
+    from eval.bench_sizing import report
+
+    settings = load_settings()
+    store = open_store(settings)
+    with one_line_errors(FileNotFoundError):  # the demo's truth file
+        for part in report(store, settings.data_dir, pairs, seed, photos):
+            show(part)
+
+
+def bench_agent(
+    turns: Annotated[int, typer.Option(help="Text turns to time.")] = 200,
+) -> None:
+    """p50/p95 of a text turn (search plus answer) with the rules planner on the catalog; target p95 <= 300 ms."""
+    from eval.bench_agent import report
+
+    agent = open_agent(load_settings(planner_backend="rules"))
+    for part in report(agent, turns):
+        show(part)
+
+
+def bench_tryon(
+    photos: Annotated[Optional[Path], typer.Option(help="A folder of photos of people (default: scikit-image's "
+                                                        "astronaut, a waist-up photo).")] = None,
+    per_category: Annotated[int, typer.Option(help="Demo garments per category.")] = 3,
+    out: Annotated[Path, typer.Option(help="Where the before/after pictures go.")] = Path("bench-tryon"),
+) -> None:
+    """The warp engine per category: colour ΔE, coverage IoU, identity SSIM (target >= 0.98), ms per 768x1024 image
+    (target <= 500 ms)."""
+    from eval.bench_tryon import report
+
+    settings = load_settings()
+    store = open_store(settings)
+    with one_line_errors():
+        for part in report(store, settings.data_dir, photos, per_category, out, progress):
+            show(part)
+    note(f"before/after pictures in {out}")
