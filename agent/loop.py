@@ -35,6 +35,7 @@ from agent.tools.registry import PERSONAS, STAFF
 from index import models as m
 from index.images import ImageError, open_image
 from shopagent.errors import ShopError
+from shopagent.staff import ROLES
 
 REPAIRS = 1
 KEY = re.compile(r"[0-9a-f]{16}")  # what new_key() makes
@@ -81,6 +82,8 @@ class Agent:
             raise AgentError(f"{key[:80]!r} is not a session key; a key is the 16 letters and digits shopagent "
                              "printed when the conversation started.")
         role = (staff_role or "agent") if persona == STAFF else None
+        if role is not None and role not in ROLES:
+            raise AgentError(f"unknown staff role {role!r}; one of {', '.join(ROLES)}.")
         if key:
             conv = self.log.load(key)
             if conv is not None:

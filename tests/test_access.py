@@ -91,6 +91,11 @@ def test_the_cli_reproduction_is_refused(shop, agent: Agent, orders) -> None:  #
     own = CliRunner().invoke(app, ["chat", "--staff", "--customer", str(owner), "-m",
                                    f"return order {order}, reason too small"], env=env)
     assert own.exit_code == 0 and "lead" in own.output and not returned(agent, order)  # the least role by default
+    lead = CliRunner().invoke(app, ["chat", "--staff", "--role", "lead", "--customer", str(owner), "-m",
+                                    f"return order {order}, reason too small"], env=env)
+    assert lead.exit_code == 0 and returned(agent, order), lead.output
+    boss = CliRunner().invoke(app, ["chat", "--staff", "--role", "boss", "--customer", str(owner), "-m", "hi"], env=env)
+    assert boss.exit_code == 1 and "unknown staff role" in boss.output
 
 
 def test_the_copilot_chat_follows_the_same_rule(ui_server: str, agent: Agent, orders) -> None:  # noqa: ANN001

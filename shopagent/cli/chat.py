@@ -56,6 +56,8 @@ def chat(
                                                          "and exit, instead of the interactive prompt.")] = None,
     planner: Annotated[Optional[str], typer.Option(help="Planner backend for this run: auto, transformers, "
                                                         "openai or rules (default: the settings).")] = None,
+    role: Annotated[str, typer.Option(help="With --staff: your role, agent or lead (only a lead may start "
+                                           "returns).")] = "agent",
 ) -> None:
     """Chat with the agent in the terminal. Name an image file anywhere in a line to attach it.
 
@@ -67,7 +69,7 @@ def chat(
 
     agent = open_agent(load_settings(planner_backend=planner))
     with one_line_errors():
-        conv = agent.open("staff" if staff else "shopper", customer, session)
+        conv = agent.open("staff" if staff else "shopper", customer, session, staff_role=role if staff else None)
     note(f"session {conv.key} ({conv.persona}{f', customer {customer}' if customer is not None else ', guest'})")
     lines = iter(message) if message else None
     while True:
