@@ -84,12 +84,11 @@ def build_server(agent: Agent, concurrency: int = 2) -> FastAPI:
         address = request.client.host if request.client else ""
         try:
             role = guard.check(settings, username, password, address)
-        except LoginThrottled as exc:
+        except LoginRefused as exc:  # LoginThrottled included: 429 with when to try again
+            throttled = isinstance(exc, LoginThrottled)
             return HTMLResponse(LOGIN_PAGE.format(error=f'<p class="err">{html.escape(str(exc))}.</p>'),
-                                status_code=429, headers={"Retry-After": str(exc.retry_after_s)})
-        except LoginRefused as exc:
-            return HTMLResponse(LOGIN_PAGE.format(error=f'<p class="err">{html.escape(str(exc))}.</p>'),
-                                status_code=401)
+                                status_code=429 if throttled else 401,
+                                headers={"Retry-After": str(exc.retry_after_s)} if throttled else None)
         ttl = int(settings.staff_session_hours * 3600)
         response = HTMLResponse(SIGNED_IN)  # 200, so API clients see success; a browser moves on to the page
         response.set_cookie(STAFF_COOKIE, issue_token(secret, username, role, ttl), max_age=ttl, httponly=True,
@@ -103,12 +102,12 @@ def build_server(agent: Agent, concurrency: int = 2) -> FastAPI:
         return response
 
     copilot = build_copilot_app(agent).queue(default_concurrency_limit=concurrency)
-    gr.mount_gradio_app(app, copilot, path="/staff", show_error=False,
+    max_bytes = int(settings.upload_max_mb * 1024 * 1024)
+    gr.mount_gradio_app(app, copilot, path="/staff", show_error=False, max_file_size=max_bytes,
                         auth_dependency=lambda request: (staff_of(request) or (None,))[0])
     state_secret = hmac.new(secret, b"browser-state", hashlib.sha256).hexdigest()
     shopper = build_shopper_app(agent, files, state_secret).queue(default_concurrency_limit=concurrency)
-    gr.mount_gradio_app(app, shopper, path="", show_error=False,
-                        max_file_size=int(settings.upload_max_mb * 1024 * 1024))
+    gr.mount_gradio_app(app, shopper, path="", show_error=False, max_file_size=max_bytes)
     for blocks in (copilot, shopper):
         blocks.has_launched = True  # mounted apps are never "launched": Gradio's input path checks need it
     app.add_middleware(WebGuard, files=files, data_dir=data_dir, settings=settings, staff_of=staff_of)
