@@ -96,3 +96,5 @@ def configure_logging(verbose: bool = False) -> None:
         root.setLevel(logging.WARNING)
     for name in NOISY_LOGGERS:
         logging.getLogger(name).setLevel(logging.INFO if verbose else logging.WARNING)
+    if not verbose:  # transformers' "Loading weights" bars, read when the library is first imported
+        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
