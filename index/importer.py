@@ -1,5 +1,11 @@
 """Import of a real catalog from JSON Lines or CSV, upserting products by SKU.
 
+A re-import (a daily feed) updates in place: a product keeps its id, its sizes are matched by
+label (stock updated, new sizes added, sizes gone from the file drop to stock 0 and are never
+deleted, since order lines name them), and its images are updated by position. A row that
+changes nothing is counted as unchanged and writes nothing; with ``full=True`` products missing
+from the file are retired (hidden from search, kept for orders) until a later file names them.
+
 Two kinds of failure, handled differently:
 
 - A file that cannot be read in full (not UTF-8, a NUL byte, a CSV cell over ``CSV_FIELD_LIMIT``,
@@ -10,13 +16,15 @@ Two kinds of failure, handled differently:
   reported with its line number and reason and skipped; every good row is kept.
 
 The kept rows and the catalog version bump are committed in one transaction, so rows are never
-stored without the search index learning that it is stale. The row schema is ``CatalogRow``
-(documented in the README).
+stored without the search index learning that it is stale; an import that changes nothing leaves
+the version alone. A row the database refuses is reported in one line, never with its SQL. The
+row schema is ``CatalogRow`` (documented in the README).
 """
 
 from __future__ import annotations
 
 import csv
+import filecmp
 import json
 import re
 import shutil
@@ -28,6 +36,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 from sqlalchemy import select
+from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, selectinload
 
 from index import models as m
@@ -40,6 +49,9 @@ IMPORTED_IMAGE_DIR = "images/imported"
 VOCABULARIES = {"category": CATEGORIES, "pattern": PATTERNS, "fit": FITS}
 CSV_FIELD_LIMIT = 1_000_000  # characters in one CSV cell: room for long descriptions (csv's default is 131,072)
 _UNDECODABLE = re.compile("[\udc80-\udcff]")  # bytes that were not UTF-8, as surrogateescape keeps them
+SIZE_LABEL_LENGTH = 16  # variants.size_label
+MAX_STOCK = 2**31 - 1  # variants.stock is a 32-bit integer on PostgreSQL
+_SQL = re.compile(r"\b(INSERT|UPDATE|DELETE|SELECT)\b|\[SQL|\[parameters", re.IGNORECASE)
 
 
 class ImportFileError(ShopError):
@@ -51,6 +63,19 @@ class ImportFileError(ShopError):
         self.path, self.line, self.problem = path, line, problem
         where = f"{path.name} line {line}" if line is not None else path.name
         super().__init__(f"{where}: {problem}; {fix}. Nothing was imported.")
+
+
+class _RepeatedKeys(dict):
+    """A JSON object (or CSV sizes cell) that names a key more than once: pairs keeps every one."""
+
+    def __init__(self, pairs: list[tuple[str, Any]]) -> None:
+        super().__init__(pairs)
+        self.pairs = pairs
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """json's object_pairs_hook: a plain dict, or a _RepeatedKeys when a key repeats (json keeps the last)."""
+    return dict(pairs) if len({k for k, _ in pairs}) == len(pairs) else _RepeatedKeys(pairs)
 
 
 class CatalogRow(BaseModel):
@@ -68,7 +93,7 @@ class CatalogRow(BaseModel):
     gender: Literal["women", "men", "unisex"] = "unisex"
     colours: list[str] = Field(default_factory=list)
     pattern: str = "solid"
-    material: str = ""
+    material: str = Field("", max_length=64)
     fit: str = "regular"
     sizes: dict[str, int] = Field(default_factory=dict, description="size label -> units in stock")
     images: list[str] = Field(default_factory=list, description="file names under --images")
@@ -84,12 +109,29 @@ class CatalogRow(BaseModel):
     def _colours(cls, v: list[str]) -> list[str]:
         return [_one_of(c.strip().lower(), COLOURS, "colour") for c in v]
 
+    @field_validator("sizes", mode="before")
+    @classmethod
+    def _sizes_once(cls, v: Any) -> Any:
+        """Labels without surrounding spaces, each given once (a size is matched by its label on re-import)."""
+        if not isinstance(v, dict):
+            return v
+        sizes: dict[Any, Any] = {}
+        for label, stock in (v.pairs if isinstance(v, _RepeatedKeys) else v.items()):
+            label = label.strip() if isinstance(label, str) else label
+            if label in sizes:
+                raise ValueError(f"the size label {label!r} appears twice; give each size once")
+            sizes[label] = stock
+        return sizes
+
     @field_validator("sizes")
     @classmethod
     def _sizes(cls, v: dict[str, int]) -> dict[str, int]:
-        bad = [label for label, stock in v.items() if stock < 0 or not label.strip()]
+        bad = [label or "''" for label, stock in v.items() if not 0 <= stock <= MAX_STOCK or not label]
         if bad:
-            raise ValueError(f"stock must be 0 or more and labels non-empty (check {', '.join(bad)})")
+            raise ValueError(f"stock must be 0 to {MAX_STOCK:,} and labels non-empty (check {', '.join(bad)})")
+        long = [label for label in v if len(label) > SIZE_LABEL_LENGTH]
+        if long:
+            raise ValueError(f"size labels are at most {SIZE_LABEL_LENGTH} characters (check {', '.join(long)})")
         return v
 
 
@@ -111,14 +153,29 @@ class RowError:
 
 @dataclass
 class ImportReport:
+    """What an import did. unchanged: rows equal to what is stored (fields, sizes and stock, images);
+    retired: products missing from a full import's file; images: image files copied (new or changed)."""
+
     added: int = 0
     updated: int = 0
+    unchanged: int = 0
+    retired: int = 0
     images: int = 0
     errors: list[RowError] = field(default_factory=list)
 
     @property
     def kept(self) -> int:
-        return self.added + self.updated
+        """Good rows (stored, or already stored as they are)."""
+        return self.added + self.updated + self.unchanged
+
+    @property
+    def changed(self) -> bool:
+        """Whether the catalog differs from before (then its version is bumped)."""
+        return bool(self.added or self.updated or self.retired)
+
+    def summary(self) -> str:
+        return (f"{self.added} added, {self.updated} updated, {self.unchanged} unchanged, {self.retired} retired, "
+                f"{self.images} images, {len(self.errors)} rows rejected.")
 
 
 def _split(value: str) -> list[str]:
@@ -134,13 +191,13 @@ def _csv_to_dict(raw: dict[str, str | None]) -> dict[str, Any]:
         if key in row:
             row[key] = _split(row[key])
     if "sizes" in row:
-        sizes = {}
+        sizes = []
         for part in _split(row["sizes"]):
             label, sep, stock = part.rpartition(":")
             if not sep or not stock.strip().lstrip("-").isdigit():
                 raise ValueError(f"sizes must read like S:3|M:0, not {row['sizes']!r}")
-            sizes[label.strip()] = int(stock)
-        row["sizes"] = sizes
+            sizes.append((label.strip(), int(stock)))
+        row["sizes"] = _object(sizes)
     if "attributes" in row:
         row["attributes"] = json.loads(row["attributes"])
     return row
@@ -163,10 +220,17 @@ def _jsonl_rows(path: Path, f: Iterable[str]) -> Iterator[tuple[int, dict[str, A
         if not line.strip():
             continue
         try:
-            value = json.loads(line)
-            yield number, value if isinstance(value, dict) else TypeError("each line must be a JSON object")
+            value = json.loads(line, object_pairs_hook=_object)
         except json.JSONDecodeError as exc:
             yield number, ValueError(f"not valid JSON: {exc.msg} at column {exc.colno}")
+            continue
+        if not isinstance(value, dict):
+            yield number, TypeError("each line must be a JSON object")
+        elif isinstance(value, _RepeatedKeys):
+            repeated = next(k for n, (k, _) in enumerate(value.pairs) if k in dict(value.pairs[:n]))
+            yield number, ValueError(f"the key {repeated!r} appears twice in the row; give each field once")
+        else:
+            yield number, value
 
 
 def _csv_rows(path: Path, f: Iterable[str]) -> Iterator[tuple[int, dict[str, Any] | Exception]]:
@@ -215,7 +279,26 @@ def read_rows(path: Path) -> list[tuple[int, dict[str, Any] | Exception]]:
 def _reason(exc: Exception) -> str:
     if isinstance(exc, ValidationError):
         return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'row'}: {e['msg']}" for e in exc.errors())
+    if isinstance(exc, SQLAlchemyError):
+        return _refused(exc)
     return str(exc)
+
+
+def _refused(exc: SQLAlchemyError) -> str:
+    """A database error as one line a person can act on: never the SQL statement or its parameters."""
+    orig = getattr(exc, "orig", None)
+    text = str(orig if orig is not None else "").strip()
+    first = text.splitlines()[0][:160] if text else ""
+    detail = f" ({first})" if first and not _SQL.search(first) else ""
+    if isinstance(exc, IntegrityError):
+        if "size_label" in text:
+            return "could not be stored: a size label appears twice"
+        if "sku" in text:
+            return "could not be stored: another product has this SKU"
+        return f"could not be stored: it clashes with what the catalog holds{detail}"
+    if isinstance(exc, DataError):
+        return f"could not be stored: a value does not fit the catalog{detail}"
+    return f"could not be stored: the database refused it{detail}"
 
 
 def _check_images(row: CatalogRow, image_dir: Path | None) -> list[tuple[Path, int, int]]:
@@ -241,42 +324,114 @@ def _brand(session: Session, name: str, cache: dict[str, m.Brand]) -> m.Brand:
     return cache[name]
 
 
+PRODUCT_FIELDS = ("title", "description", "category", "gender", "colours", "pattern", "material", "fit", "price",
+                  "currency", "attributes")
+Copy = tuple[Path, Path]  # (source image, where it goes under the data directory)
+
+
+def _assign(obj: Any, **values: Any) -> bool:
+    """Set the attributes that differ; True when one did (equal values are not written)."""
+    changed = False
+    for name, value in values.items():
+        if getattr(obj, name) != value:
+            setattr(obj, name, value)
+            changed = True
+    return changed
+
+
+def _sync_variants(product: m.Product, sizes: dict[str, int]) -> bool:
+    """Match the stored sizes to the row's by label, in place; True when anything changed.
+
+    New labels are added; a stored size the row no longer lists drops to stock 0 and stays (order
+    lines name it), after the listed ones.
+    """
+    stored = {v.size_label: v for v in product.variants}
+    changed = False
+    for position, (label, stock) in enumerate(sizes.items()):
+        variant = stored.pop(label, None)
+        if variant is None:
+            product.variants.append(m.Variant(size_label=label, stock=stock, position=position))
+            changed = True
+        else:
+            changed |= _assign(variant, stock=stock, position=position)
+    for position, variant in enumerate(sorted(stored.values(), key=lambda v: (v.position, v.id)), start=len(sizes)):
+        changed |= _assign(variant, stock=0, position=position)
+    return changed
+
+
+def _sync_images(product: m.Product, sku: str, images: list[tuple[Path, int, int]], data_dir: Path,
+                 copies: list[Copy]) -> bool:
+    """Update the stored images by position (a row without images keeps the stored ones).
+
+    An image whose stored copy already has the same bytes is not copied again. Returns True
+    when anything changed; the files to copy are appended to copies.
+    """
+    if not images:
+        return False
+    stored = sorted(product.images, key=lambda i: (i.position, i.id or 0))
+    changed = False
+    for position, (path, width, height) in enumerate(images):
+        rel = f"{IMPORTED_IMAGE_DIR}/{sku}-{position}{path.suffix.lower()}"
+        dest = data_dir / rel
+        if not (dest.is_file() and filecmp.cmp(path, dest, shallow=False)):
+            copies.append((path, dest))
+            changed = True
+        if position < len(stored):
+            changed |= _assign(stored[position], path=rel, position=position, width=width, height=height)
+        else:
+            product.images.append(m.ProductImage(path=rel, position=position, width=width, height=height))
+            changed = True
+    for extra in stored[len(images):]:  # nothing refers to an image row: fewer images delete the rest
+        product.images.remove(extra)
+        changed = True
+    return changed
+
+
 def _upsert(session: Session, row: CatalogRow, images: list[tuple[Path, int, int]], data_dir: Path,
-            brands: dict[str, m.Brand]) -> bool:
-    """Write one row; True when it added a product, False when it updated one."""
+            brands: dict[str, m.Brand], copies: list[Copy]) -> Literal["added", "updated", "unchanged"]:
+    """Write one row in place, and say what it did; the image files to copy are appended to copies."""
     product = session.scalar(select(m.Product).where(m.Product.sku == row.sku)
-                             .options(selectinload(m.Product.variants), selectinload(m.Product.images)))
-    brand = _brand(session, row.brand, brands)
-    fields = {name: getattr(row, name) for name in ("title", "description", "category", "gender", "colours",
-                                                      "pattern", "material", "fit", "price", "currency", "attributes")}
-    added = product is None
-    if added:
-        product = m.Product(sku=row.sku, brand=brand, **fields)
+                             .options(selectinload(m.Product.brand), selectinload(m.Product.variants),
+                                      selectinload(m.Product.images)))
+    fields = {name: getattr(row, name) for name in PRODUCT_FIELDS}
+    if product is None:
+        product = m.Product(sku=row.sku, brand=_brand(session, row.brand, brands), active=True, **fields)
         session.add(product)
-    else:
-        product.brand = brand
-        for name, value in fields.items():
-            setattr(product, name, value)
-    product.variants = [m.Variant(size_label=label, stock=stock, position=i)
-                        for i, (label, stock) in enumerate(row.sizes.items())]
-    target = data_dir / IMPORTED_IMAGE_DIR
-    target.mkdir(parents=True, exist_ok=True)
-    stored = []
-    for i, (path, width, height) in enumerate(images):
-        rel = f"{IMPORTED_IMAGE_DIR}/{row.sku}-{i}{path.suffix.lower()}"
-        shutil.copyfile(path, data_dir / rel)
-        stored.append(m.ProductImage(path=rel, position=i, width=width, height=height))
-    if images or added:
-        product.images = stored
-    return added
+        _sync_variants(product, row.sizes)
+        _sync_images(product, row.sku, images, data_dir, copies)
+        return "added"
+    changed = _assign(product, active=True, **fields)
+    if product.brand.name != row.brand:
+        product.brand = _brand(session, row.brand, brands)
+        changed = True
+    changed |= _sync_variants(product, row.sizes)
+    changed |= _sync_images(product, row.sku, images, data_dir, copies)
+    if not changed:
+        return "unchanged"
+    product.updated_at = m.utcnow()  # also when only its sizes or images changed
+    return "updated"
+
+
+def _retire_missing(session: Session, skus: set[str]) -> int:
+    """Retire the active products whose SKU the file does not name; how many."""
+    retired = 0
+    for product in session.scalars(select(m.Product).where(m.Product.active.is_(True))):
+        if product.sku not in skus:
+            product.active = False
+            product.updated_at = m.utcnow()
+            retired += 1
+    return retired
 
 
 def import_catalog(store: Store, path: Path, data_dir: Path, image_dir: Path | None = None,
-                   progress: Any = None) -> ImportReport:
+                   progress: Any = None, full: bool = False) -> ImportReport:
     """Import path into store; see the module docstring. progress(n) is called per row when given.
 
+    full: the file is the whole catalog, so stored products it does not name are retired. A
+    rejected row still names its SKU: a typo in a row does not retire its product.
+
     Raises ImportFileError, before anything is written, when the file cannot be read in full
-    or image_dir is not a folder.
+    or image_dir is not a folder, and (nothing written) when the database cannot save the import.
     """
     if image_dir is not None and not image_dir.is_dir():
         raise ImportFileError(path, None, f"the images folder {image_dir} is not a folder",
@@ -284,28 +439,42 @@ def import_catalog(store: Store, path: Path, data_dir: Path, image_dir: Path | N
     rows = read_rows(path)  # the whole file first: a read error must come before the first write
     report = ImportReport()
     seen: dict[str, int] = {}
+    named: set[str] = set()  # every SKU the file names, in good rows and rejected ones
     brands: dict[str, m.Brand] = {}
-    with store.session() as session:  # one transaction: the rows and the version bump, or neither
-        for line, raw in rows:
-            if progress:
-                progress(1)
-            sku = raw.get("sku") if isinstance(raw, dict) else None
-            try:
-                if isinstance(raw, Exception):
-                    raise raw
-                row = CatalogRow.model_validate(raw)
-                if row.sku in seen:
-                    raise ValueError(f"SKU {row.sku} already appeared on line {seen[row.sku]}")
-                images = _check_images(row, image_dir)
-                with session.begin_nested():
-                    added = _upsert(session, row, images, data_dir, brands)
-            except Exception as exc:  # noqa: BLE001 (every bad row is reported, none stops the import)
-                report.errors.append(RowError(line, str(sku) if sku else None, _reason(exc)))
-                continue
-            seen[row.sku] = line
-            report.images += len(images)
-            report.added += added
-            report.updated += not added
-        if report.kept:
-            Store.bump_catalog_version(session)
+    try:
+        with store.session() as session:  # one transaction: the rows and the version bump, or neither
+            for line, raw in rows:
+                if progress:
+                    progress(1)
+                sku = raw.get("sku") if isinstance(raw, dict) else None
+                if isinstance(sku, str):
+                    named.add(sku.strip())
+                copies: list[Copy] = []
+                try:
+                    if isinstance(raw, Exception):
+                        raise raw
+                    row = CatalogRow.model_validate(raw)
+                    if row.sku in seen:
+                        raise ValueError(f"SKU {row.sku} already appeared on line {seen[row.sku]}")
+                    images = _check_images(row, image_dir)
+                    with session.begin_nested():  # a refused row (or image copy) undoes only itself
+                        outcome = _upsert(session, row, images, data_dir, brands, copies)
+                        session.flush()
+                        for source, dest in copies:  # the row is stored: now its files
+                            dest.parent.mkdir(parents=True, exist_ok=True)
+                            shutil.copyfile(source, dest)
+                except Exception as exc:  # noqa: BLE001 (every bad row is reported, none stops the import)
+                    report.errors.append(RowError(line, str(sku) if sku else None, _reason(exc)))
+                    brands.clear()  # a brand created for a refused row was rolled back with it
+                    continue
+                seen[row.sku] = line
+                report.images += len(copies)
+                setattr(report, outcome, getattr(report, outcome) + 1)
+            if full:
+                report.retired = _retire_missing(session, named)
+            if report.changed:
+                Store.bump_catalog_version(session)
+    except SQLAlchemyError as exc:
+        raise ImportFileError(path, None, _refused(exc).replace("could not be stored", "could not be saved"),
+                              "check the database and import the file again") from None
     return report

@@ -11,7 +11,8 @@ from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Enum, ForeignKey, Index, MetaData, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import (JSON, DateTime, Enum, ForeignKey, Index, MetaData, Numeric, String, Text, UniqueConstraint,
+                        true)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 NAMING = {
@@ -100,6 +101,8 @@ class Product(Base):
     price: Mapped[Decimal]
     currency: Mapped[str] = mapped_column(String(3), default="EUR")
     attributes: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    active: Mapped[bool] = mapped_column(default=True, server_default=true(), doc=(
+        "False once retired (a full import's file no longer lists it): hidden from search, kept for orders."))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

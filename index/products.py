@@ -89,9 +89,16 @@ class ProductRow:
         return h.hexdigest()[:16]
 
 
-def load_products(store: Store, ids: list[int] | None = None) -> list[ProductRow]:
-    """Every product (or the given ids), with brand, sizes and first image, ordered by id."""
-    return _load(store, None if ids is None else m.Product.id.in_(ids))
+def load_products(store: Store, ids: list[int] | None = None, retired: bool = False) -> list[ProductRow]:
+    """Every product (or the given ids), with brand, sizes and first image, ordered by id.
+
+    Retired products (a full import no longer lists them) are left out unless retired=True:
+    search, its index and the agent never show them; orders still name them.
+    """
+    where = m.Product.id.in_(ids) if ids is not None else None
+    if not retired:
+        where = m.Product.active.is_(True) if where is None else where & m.Product.active.is_(True)
+    return _load(store, where)
 
 
 def resolve_product(store: Store, ref: str | int) -> ProductRow:

@@ -1,5 +1,7 @@
 """Catalog import: every good row kept, every bad row named by line, upsert by SKU, images checked;
-a file that cannot be read in full imports nothing."""
+a file that cannot be read in full imports nothing. A re-import updates in place (sizes never
+deleted, orders keep theirs), reports unchanged rows without bumping the version, --full retires
+what the file lacks, and no reason ever shows SQL."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from typer.testing import CliRunner
 from index import models as m
 from index.images import ImageError, open_image
 from index.importer import CSV_FIELD_LIMIT, ImportFileError, import_catalog
+from index.products import load_products
 from index.store import Store
 from shopagent.cli import app
 
@@ -204,3 +207,229 @@ def test_cli_says_one_line_with_the_line_number_for_an_unreadable_file(tmp_path:
 def _write(path: Path, lines: list[str]) -> Path:
     path.write_text("\n".join(lines) + "\n")
     return path
+
+
+# ---------------------------------------------------------------- re-import: in place, unchanged, retired
+
+SQL_WORDS = ("IntegrityError", "INSERT", "UPDATE", "SELECT", "sqlite3", "psycopg2", "[SQL")
+
+
+def _no_sql(report) -> None:  # noqa: ANN001 (ImportReport)
+    for error in report.errors:
+        assert not any(word in error.reason for word in SQL_WORDS), error.reason
+        assert "\n" not in error.reason, error.reason
+
+
+def _feed(tmp_path: Path, rows: list[dict], name: str = "feed.jsonl") -> Path:
+    return _write(tmp_path / name, [json.dumps(r) for r in rows])
+
+
+def _variants(store: Store, sku: str) -> dict[str, tuple[int, int]]:
+    """size label -> (variant id, stock) of one product."""
+    with store.session() as s:
+        product = s.scalar(select(m.Product).where(m.Product.sku == sku))
+        return {v.size_label: (v.id, v.stock) for v in product.variants}
+
+
+def _order_for(store: Store, sku: str, size: str) -> int:
+    """An order placed by a new customer for one size of one product; its id."""
+    from decimal import Decimal
+
+    with store.session() as s:
+        product = s.scalar(select(m.Product).where(m.Product.sku == sku))
+        customer = m.Customer(name="Ana Berg", email=f"ana-{sku}@example.com")
+        s.add(customer)
+        s.flush()
+        order = m.Order(customer_id=customer.id, status=m.OrderStatus.DELIVERED, total=product.price,
+                        lines=[m.OrderLine(product_id=product.id, size_label=size, unit_price=Decimal(product.price))])
+        s.add(order)
+        s.flush()
+        return order.id
+
+
+def test_importing_the_same_file_twice_changes_nothing(store: Store, tmp_path: Path, image_dir: Path) -> None:
+    rows = [_good(f"R-{i}", sizes={"S": i, "M": 1, "L": 0}) for i in range(5)]
+    rows[0]["images"] = ["good.jpg"]
+    path = _feed(tmp_path, rows)
+    first = import_catalog(store, path, tmp_path / "data", image_dir)
+    assert (first.added, first.updated, first.unchanged, first.images, first.errors) == (5, 0, 0, 1, [])
+    version = store.catalog_version()
+    with store.session() as s:
+        before = {p.sku: (p.id, p.updated_at, [i.id for i in p.images]) for p in s.scalars(select(m.Product))}
+    again = import_catalog(store, path, tmp_path / "data", image_dir)
+    assert (again.added, again.updated, again.unchanged, again.retired, again.images, again.errors) == (0, 0, 5, 0, 0, [])
+    assert again.kept == 5 and not again.changed
+    assert again.summary() == "0 added, 0 updated, 5 unchanged, 0 retired, 0 images, 0 rows rejected."
+    assert store.catalog_version() == version  # nothing changed: the index is not made stale
+    with store.session() as s:
+        assert {p.sku: (p.id, p.updated_at, [i.id for i in p.images]) for p in s.scalars(select(m.Product))} == before
+
+
+def test_a_changed_stock_and_price_update_in_place_and_a_dropped_size_stays_at_stock_0(store: Store,
+                                                                                      tmp_path: Path) -> None:
+    import_catalog(store, _feed(tmp_path, [_good("P-1", sizes={"S": 2, "M": 5, "L": 1}), _good("P-2")]),
+                   tmp_path / "data")
+    before, version = _variants(store, "P-1"), store.catalog_version()
+    order_id = _order_for(store, "P-1", "L")
+    report = import_catalog(store, _feed(tmp_path, [_good("P-1", price="39.90", sizes={"M": 7, "S": 2, "XL": 3}),
+                                                    _good("P-2")]), tmp_path / "data")
+    assert (report.added, report.updated, report.unchanged, report.errors) == (0, 1, 1, [])
+    assert store.catalog_version() == version + 1
+    after = _variants(store, "P-1")
+    assert {label: vid for label, (vid, _) in after.items() if label in before} == {
+        label: vid for label, (vid, _) in before.items()}  # the same rows, not new ones
+    assert {label: stock for label, (_, stock) in after.items()} == {"S": 2, "M": 7, "L": 0, "XL": 3}
+    with store.session() as s:
+        product = s.scalar(select(m.Product).where(m.Product.sku == "P-1"))
+        assert str(product.price) == "39.90"
+        assert [v.size_label for v in product.variants] == ["M", "S", "XL", "L"]  # the file's order, gone ones last
+        order = s.get(m.Order, order_id)
+        assert [(line.product_id, line.size_label) for line in order.lines] == [(product.id, "L")]
+    from index.commerce import Commerce
+
+    view = Commerce(store).order(order_id, None)
+    assert [(line.sku, line.size) for line in view.lines] == [("P-1", "L")]
+    assert "L" not in next(r for r in load_products(store) if r.sku == "P-1").sizes_in_stock
+
+
+def test_a_row_without_sizes_sets_every_stock_to_0_and_keeps_its_images(store: Store, tmp_path: Path,
+                                                                        image_dir: Path) -> None:
+    import_catalog(store, _feed(tmp_path, [_good("Q-1", images=["good.jpg"])]), tmp_path / "data", image_dir)
+    path = tmp_path / "feed.csv"
+    path.write_text("sku,title,brand,category,price\nQ-1,Linen shirt,Acme,shirt,49.90\n")
+    report = import_catalog(store, path, tmp_path / "data")
+    assert (report.updated, report.errors) == (1, [])
+    assert {label: stock for label, (_, stock) in _variants(store, "Q-1").items()} == {"S": 0, "M": 0}
+    with store.session() as s:
+        assert len(s.scalar(select(m.Product).where(m.Product.sku == "Q-1")).images) == 1
+
+
+def test_images_update_in_place_by_position(store: Store, tmp_path: Path, image_dir: Path) -> None:
+    Image.new("RGB", (320, 400), (200, 30, 30)).save(image_dir / "red.jpg")
+    data = tmp_path / "data"
+    import_catalog(store, _feed(tmp_path, [_good("I-1", images=["good.jpg", "red.jpg"])]), data, image_dir)
+    with store.session() as s:
+        ids = [i.id for i in s.scalar(select(m.Product).where(m.Product.sku == "I-1")).images]
+    Image.new("RGB", (300, 400), (30, 200, 30)).save(image_dir / "good.jpg")  # same name, new picture
+    report = import_catalog(store, _feed(tmp_path, [_good("I-1", images=["good.jpg"])]), data, image_dir)
+    assert (report.updated, report.images, report.errors) == (1, 1, [])
+    with store.session() as s:
+        images = s.scalar(select(m.Product).where(m.Product.sku == "I-1")).images
+        assert [i.id for i in images] == ids[:1]  # the first kept its row, the second is gone
+        assert (data / images[0].path).read_bytes() == (image_dir / "good.jpg").read_bytes()
+    again = import_catalog(store, _feed(tmp_path, [_good("I-1", images=["good.jpg"])]), data, image_dir)
+    assert (again.unchanged, again.images) == (1, 0)
+
+
+def test_full_import_retires_missing_products_and_a_later_file_brings_them_back(store: Store,
+                                                                               tmp_path: Path) -> None:
+    from index.commerce import Commerce
+    from index.products import ProductTable
+
+    data = tmp_path / "data"
+    import_catalog(store, _feed(tmp_path, [_good("F-1"), _good("F-2"), _good("F-3")]), data)
+    order_id = _order_for(store, "F-2", "S")
+    version = store.catalog_version()
+    partial = import_catalog(store, _feed(tmp_path, [_good("F-1"), _good("F-3")]), data)  # not full: no retiring
+    assert (partial.unchanged, partial.retired) == (2, 0) and store.catalog_version() == version
+    report = import_catalog(store, _feed(tmp_path, [_good("F-1"), _good("F-3", price="-1")]), data, full=True)
+    assert (report.unchanged, report.retired, len(report.errors)) == (1, 1, 1)  # a rejected row is not retired
+    assert "1 retired" in report.summary() and store.catalog_version() == version + 1
+    table = ProductTable.from_store(store)
+    assert set(table.id_of_sku) == {"F-1", "F-3"}
+    with store.session() as s:
+        retired = s.scalar(select(m.Product).where(m.Product.sku == "F-2"))
+        assert retired is not None and retired.active is False
+    assert [line.sku for line in Commerce(store).order(order_id, None).lines] == ["F-2"]  # its order stays
+    again = import_catalog(store, _feed(tmp_path, [_good("F-1"), _good("F-3")]), data, full=True)
+    assert (again.unchanged, again.retired) == (2, 0)  # retired stays retired, and is not counted twice
+    back = import_catalog(store, _feed(tmp_path, [_good("F-1"), _good("F-2"), _good("F-3")]), data, full=True)
+    assert (back.added, back.updated, back.unchanged, back.retired) == (0, 1, 2, 0)
+    assert set(ProductTable.from_store(store).id_of_sku) == {"F-1", "F-2", "F-3"}
+
+
+def test_repeated_size_labels_are_refused_in_one_line(store: Store, tmp_path: Path) -> None:
+    path = _write(tmp_path / "feed.jsonl", [
+        '{"sku": "D-1", "title": "Tee", "brand": "Acme", "category": "t-shirt", "price": "9.90", '
+        '"sizes": {"M": 1, "M": 2}}',
+        json.dumps(_good("D-2", sizes={"M": 1, " M ": 2})),
+        json.dumps(_good("D-3", sizes={"EXTRA-EXTRA-LARGE-TALL": 1})),
+        '{"sku": "D-4", "sku": "D-5", "title": "Tee", "brand": "Acme", "category": "t-shirt", "price": "9.90"}',
+        json.dumps(_good("D-6", material="m" * 65)),
+        json.dumps(_good("D-7", sizes={"M": 2**31})),
+        json.dumps(_good("D-8")),
+    ])
+    report = import_catalog(store, path, tmp_path / "data")
+    bad = {e.line: e.reason for e in report.errors}
+    assert report.added == 1 and sorted(bad) == [1, 2, 3, 4, 5, 6]
+    assert "the size label 'M' appears twice" in bad[1] and "the size label 'M' appears twice" in bad[2]
+    assert "at most 16 characters" in bad[3]
+    assert "the key 'sku' appears twice" in bad[4]
+    assert "material" in bad[5] and "stock" in bad[6]
+    csv_path = tmp_path / "feed.csv"
+    csv_path.write_text("sku,title,brand,category,price,sizes\nD-9,Tee,Acme,t-shirt,9.90,S:1|M:2|S:3\n")
+    csv_report = import_catalog(store, csv_path, tmp_path / "data")
+    assert [e.reason for e in csv_report.errors] == ["sizes: Value error, the size label 'S' appears twice; give "
+                                                     "each size once"]
+    _no_sql(report)
+    _no_sql(csv_report)
+
+
+def test_a_row_the_database_refuses_is_one_line_without_sql(store: Store, tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """The reported bug: sizes colliding in the database. Forced here past validation, on both databases."""
+    import index.importer as importer
+
+    real = importer._sync_variants
+
+    def twice(product: m.Product, sizes: dict[str, int]) -> bool:
+        real(product, sizes)
+        if product.sku == "E-2":
+            product.variants.append(m.Variant(size_label="S", stock=1, position=9))
+        return True
+
+    monkeypatch.setattr(importer, "_sync_variants", twice)
+    rows = [_good("E-1"), _good("E-2"), _good("E-3")]
+    report = import_catalog(store, _feed(tmp_path, rows), tmp_path / "data")
+    assert report.added == 2 and [(e.line, e.sku) for e in report.errors] == [(2, "E-2")]
+    assert report.errors[0].reason == "could not be stored: a size label appears twice"
+    _no_sql(report)
+    with store.session() as s:
+        assert set(s.scalars(select(m.Product.sku))) == {"E-1", "E-3"}
+    monkeypatch.setattr(importer, "_sync_variants", real)
+    again = import_catalog(store, _feed(tmp_path, rows), tmp_path / "data")
+    assert (again.added, again.unchanged, again.errors) == (1, 2, [])
+
+
+def test_cli_reimport_reports_unchanged_and_full_retires(tmp_path: Path) -> None:
+    env = {"SHOPAGENT_DATA_DIR": str(tmp_path / "data"), "COLUMNS": "250"}
+    path = _feed(tmp_path, [_good("C-1", sizes={"S": 1, "M": 2}), _good("C-2")])
+    runner = CliRunner()
+    first = runner.invoke(app, ["catalog", "import", str(path)], env=env)
+    assert first.exit_code == 0 and "2 added, 0 updated, 0 unchanged, 0 retired" in first.output, first.output
+    second = runner.invoke(app, ["catalog", "import", str(path)], env=env)
+    assert second.exit_code == 0, second.output
+    assert "0 added, 0 updated, 2 unchanged, 0 retired, 0 images, 0 rows rejected." in second.output
+    _feed(tmp_path, [_good("C-1", sizes={"S": 1, "M": 2})])
+    full = runner.invoke(app, ["catalog", "import", "--full", str(path)], env=env)
+    assert full.exit_code == 0 and "0 updated, 1 unchanged, 1 retired" in full.output, full.output
+
+
+def test_the_active_column_migrates_in_place_under_existing_orders(store: Store, tmp_path: Path) -> None:
+    """0003 adds and drops products.active without copying the table (SQLite's batch copy would
+    drop products, which the order lines' foreign key forbids)."""
+    from alembic import command
+
+    from index.store import alembic_config
+
+    import_catalog(store, _feed(tmp_path, [_good("M-1")]), tmp_path / "data")
+    _order_for(store, "M-1", "S")
+    with store.engine.begin() as conn:
+        cfg = alembic_config(store.url)
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0002")
+    assert store.revision() == "0002" and store.count(m.OrderLine) == 1
+    store.migrate()
+    assert store.revision() == Store.head_revision() and (store.count(m.Variant), store.count(m.OrderLine)) == (2, 1)
+    with store.session() as s:
+        assert s.scalar(select(m.Product.active).where(m.Product.sku == "M-1")) is True

@@ -48,8 +48,10 @@ def demo_data(
 def catalog_import(
     file: Annotated[Path, typer.Argument(help="A .jsonl or .csv file, one product per line (schema: README).")],
     images: Annotated[Optional[Path], typer.Option("--images", help="Folder the rows' image names are in.")] = None,
+    full: Annotated[bool, typer.Option("--full", help="The file is the whole catalog: retire products it does not "
+                                       "list (hidden from search, kept for orders).")] = False,
 ) -> None:
-    """Import products, upserting by SKU. Bad rows are listed by line; good rows are kept.
+    """Import products, updating them in place by SKU. Bad rows are listed by line; good rows are kept.
 
     A file that cannot be read in full (not UTF-8, unreadable CSV) imports nothing: one line names where.
     """
@@ -61,11 +63,10 @@ def catalog_import(
     store = open_store(settings)
     with tqdm(desc=f"importing {file.name}", unit="row", leave=False) as bar:
         try:
-            report = import_catalog(store, file, settings.data_dir, images, progress=bar.update)
+            report = import_catalog(store, file, settings.data_dir, images, progress=bar.update, full=full)
         except ValueError as exc:  # ImportFileError included
             raise fail(str(exc)) from None
-    console.print(f"{report.added} added, {report.updated} updated, {report.images} images, "
-                  f"{len(report.errors)} rows rejected.")
+    console.print(report.summary())
     for error in report.errors:
         err.print(Text(f"  {error}", style="yellow"), highlight=False)
     if report.errors:
