@@ -20,7 +20,7 @@ demo: install
 	$(BIN)/shopagent chat --customer 5 -m "I'm looking for a navy shirt under 60" \
 	  -m "tell me more about the first one" -m "what size should I take" -m "what would you recommend for me"
 	$(BIN)/shopagent doctor
-	$(BIN)/shopagent ui
+	SHOPAGENT_WEB_DEMO_SIGN_IN=true $(BIN)/shopagent ui  # the demo's pick-a-customer box; never on a public server
 
 test: install system-deps
 	$(BIN)/python -m pytest

@@ -29,7 +29,7 @@ from agent.prompts import system_prompt
 from agent.services import Services
 from agent.steps import (ActionStep, AnswerDelta, AnswerStep, NoticeStep, RepairStep, Step, StreamItem, Thinking,
                          ToolCall, ToolResult, UserStep)
-from agent.text import clean_text
+from agent.text import clean_text, inert_markup
 from agent.tools import ToolContext, run_tool, schemas_for
 from agent.tools.registry import PERSONAS, STAFF
 from index import models as m
@@ -222,7 +222,7 @@ class Agent:
                 start: float) -> AnswerStep:
         results = conv.results()
         allowed = set().union(*(product_ids_in(r.result) for r in results)) if results else set()
-        grounded = ground(clean_text(reply.text), allowed, self.skus)
+        grounded = ground(inert_markup(clean_text(reply.text)), allowed, self.skus)
         timings["total_ms"] = (time.perf_counter() - start) * 1000
         answer = AnswerStep(grounded.text, self._cards(results, grounded.cited), grounded.cited, grounded.removed,
                             self.planner.name, {k: round(v, 2) for k, v in timings.items()})

@@ -29,3 +29,19 @@ def clip(text: str, limit: int) -> str:
 def quote_as_data(result: dict) -> str:
     """A tool result as the planner sees it: JSON whose strings cannot pose as chat or tool-call markup."""
     return CONTROL_MARKUP.sub("[markup removed]", json.dumps(result, ensure_ascii=False, default=str))
+
+
+MD_IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
+MD_LINK = re.compile(r"\[([^\]]*)\]\(\s*(?:[a-z][a-z0-9+.-]*:|//|www\.)[^)]*\)", re.I)
+AUTOLINK = re.compile(r"<((?:https?|ftp|mailto):[^>\s]*)>", re.I)
+HTML_TAG = re.compile(r"</?[a-zA-Z][^>]*>")
+
+
+def inert_markup(text: str) -> str:
+    """Text shown as Markdown that can fetch or lead nowhere: images become their alt text, links to
+    other sites their words, HTML tags go. A model's answer (or an error echoing a customer's words)
+    could otherwise make the shopper's browser load a URL carrying their data."""
+    text = MD_IMAGE.sub(lambda m: m.group(1), text)
+    text = MD_LINK.sub(lambda m: m.group(1), text)
+    text = AUTOLINK.sub(lambda m: m.group(1), text)
+    return HTML_TAG.sub("", text)

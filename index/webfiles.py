@@ -36,9 +36,12 @@ class WebFileRefused(ShopError):
 
 @dataclass
 class _Entry:
-    owner: str
+    owners: set[str]  # Gradio names an upload by its content: two browsers sending the same bytes share it
     upload: bool
     created: float
+
+    def owned_by(self, owner: str | None) -> bool:
+        return bool(owner) and any(secrets.compare_digest(o, owner) for o in self.owners)
 
 
 class WebFiles:
@@ -68,15 +71,20 @@ class WebFiles:
         with self._lock:
             for path in paths:
                 inside = self._inside(path)
-                if inside is not None:
-                    self._files[inside] = _Entry(owner, True, now)
+                if inside is None:
+                    continue
+                entry = self._files.get(inside)
+                if entry is not None and entry.upload:
+                    entry.owners.add(owner)
+                    entry.created = now
+                else:
+                    self._files[inside] = _Entry({owner}, True, now)
 
     def may_read(self, owner: str | None, path: str | Path) -> bool:
         inside = self._inside(path)
         with self._lock:
             entry = self._files.get(inside) if inside else None
-        return bool(owner) and entry is not None and secrets.compare_digest(entry.owner, owner) \
-            and self.clock() - entry.created < self.ttl_s
+        return entry is not None and entry.owned_by(owner) and self.clock() - entry.created < self.ttl_s
 
     def take_uploads(self, owner: str | None, paths: Iterable[str | Path]) -> list[Path]:
         """The session's own, unused uploads among paths; any other path is refused."""
@@ -85,16 +93,22 @@ class WebFiles:
             inside = self._inside(path)
             with self._lock:
                 entry = self._files.get(inside) if inside else None
-            if entry is None or not entry.upload or not owner or not secrets.compare_digest(entry.owner, owner):
+            if entry is None or not entry.upload or not entry.owned_by(owner):
                 raise WebFileRefused("that file was not uploaded in this browser session; attach the photo again.")
             taken.append(inside)
         return taken
 
-    def consume(self, paths: Iterable[Path]) -> None:
-        """Delete uploads a turn has read (with their folder, which Gradio made for them)."""
+    def consume(self, owner: str, paths: Iterable[Path]) -> None:
+        """Delete uploads a turn has read (with their folder, which Gradio made for them), unless another
+        browser sent the same bytes and has not used its copy yet."""
         with self._lock:
             for path in paths:
-                self._files.pop(path, None)
+                entry = self._files.get(path)
+                if entry is not None:
+                    entry.owners.discard(owner)
+                    if entry.owners:
+                        continue
+                    del self._files[path]
                 path.unlink(missing_ok=True)
                 if path.parent != self.folder and not any(path.parent.iterdir()):
                     path.parent.rmdir()
@@ -105,7 +119,7 @@ class WebFiles:
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source, target)
         with self._lock:
-            self._files[target] = _Entry(owner, False, self.clock())
+            self._files[target] = _Entry({owner}, False, self.clock())
         return target
 
     def sweep(self) -> int:

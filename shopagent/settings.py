@@ -84,6 +84,9 @@ class Settings(BaseSettings):
     web_file_minutes: float = Field(
         15.0, gt=0, description="Minutes a file handed to a browser (upload, try-on picture) stays fetchable.")
     staff_session_hours: float = Field(8.0, gt=0, description="Hours a copilot login lasts.")
+    web_demo_sign_in: bool = Field(
+        False, description="Let the shopper's page act as any customer by number (demo only: anyone can then "
+                           "read that customer's orders and sizes).")
     cookie_secure: Literal["auto", "always", "never"] = Field(
         "auto", description="Secure cookies: auto sets the flag whenever the page is served over HTTPS.")
 

@@ -150,13 +150,14 @@ def shop_agent(shop):  # noqa: ANN001, ANN201 (agent.loop.Agent over the demo sh
     return build_agent(shop)
 
 
-def staff_agent(shop_agent, **accounts: str):  # noqa: ANN001, ANN201 (agent.loop.Agent with copilot logins)
-    """The shop's agent with staff accounts name -> role, each with the password STAFF_PASSWORD."""
+def staff_agent(shop_agent, demo_sign_in: bool = True, **accounts: str):  # noqa: ANN001, ANN201 (agent.loop.Agent)
+    """The shop's agent with staff accounts name -> role, each with the password STAFF_PASSWORD, and the shopper's
+    page's demo sign-in on (the UI tests sign in as demo customers by number)."""
     from agent.loop import Agent
     from shopagent.staff import account_entry
 
     agent = Agent(shop_agent.services, shop_agent.planner, shop_agent.planner_note)
-    agent.settings = shop_agent.settings.model_copy(update={"staff_accounts": {
+    agent.settings = shop_agent.settings.model_copy(update={"web_demo_sign_in": demo_sign_in, "staff_accounts": {
         name: account_entry(role, STAFF_PASSWORD) for name, role in accounts.items()}})
     return agent
 

@@ -31,6 +31,8 @@ from ui.copilot import build_copilot_app
 from ui.shopper import build_shopper_app
 
 STAFF_COOKIE = "shopagent_staff"
+IMAGE_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".webp": "image/webp",
+               ".gif": "image/gif", ".bmp": "image/bmp", ".tif": "image/tiff", ".tiff": "image/tiff"}
 FILE_ROUTE = re.compile(r"/gradio_api/file(?:=|/)(.+)$")
 UPLOAD_ROUTE = re.compile(r"/gradio_api/upload/?$")
 LOGIN_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>shopagent copilot: sign in</title>
@@ -69,9 +71,11 @@ def build_server(agent: Agent, concurrency: int = 2) -> FastAPI:
     @app.get("/media/product/{product_id}")
     def product_image(product_id: int) -> Response:
         path = agent.services.product_image(product_id)
-        if path is None:
+        media_type = IMAGE_TYPES.get(path.suffix.lower()) if path is not None else None
+        if media_type is None:  # no image, or a file a feed named .html: never served as anything but an image
             return Response("no image for that product", status_code=404)
-        return FileResponse(path, headers={"Cache-Control": "public, max-age=3600"})
+        return FileResponse(path, media_type=media_type, headers={"Cache-Control": "public, max-age=3600",
+                                                                  "X-Content-Type-Options": "nosniff"})
 
     @app.get("/staff/login", response_class=HTMLResponse)
     @app.get("/staff/login/", response_class=HTMLResponse)
@@ -105,7 +109,7 @@ def build_server(agent: Agent, concurrency: int = 2) -> FastAPI:
     max_bytes = int(settings.upload_max_mb * 1024 * 1024)
     gr.mount_gradio_app(app, copilot, path="/staff", show_error=False, max_file_size=max_bytes,
                         auth_dependency=lambda request: (staff_of(request) or (None,))[0])
-    state_secret = hmac.new(secret, b"browser-state", hashlib.sha256).hexdigest()
+    state_secret = hmac.new(secret, b"browser-state", hashlib.sha256).digest()
     shopper = build_shopper_app(agent, files, state_secret).queue(default_concurrency_limit=concurrency)
     gr.mount_gradio_app(app, shopper, path="", show_error=False, max_file_size=max_bytes)
     for blocks in (copilot, shopper):
@@ -167,10 +171,19 @@ class WebGuard:
         await self.app(scope, receive, wrapped)
 
     def _may_serve(self, owner: str, path: str) -> bool:
-        resolved = Path(path).resolve()  # as Gradio reads it: relative to the working directory
-        if self.files.holds(resolved):
+        """Whether a file route may open path. Gradio opens os.path.abspath(path) (".." is folded as text,
+        symlinks are not followed), so that is the path judged, and any ".." is refused outright: "/bin/.."
+        would otherwise mean one folder here and another there."""
+        try:
+            if ".." in Path(path).parts or "\x00" in path:
+                return False
+            opened = Path(os.path.abspath(path))
+            resolved = opened.resolve()
+        except (OSError, ValueError):
+            return False
+        if self.files.holds(opened) or self.files.holds(resolved):
             return self.files.may_read(owner, resolved)
-        return self.data_dir != resolved and self.data_dir not in resolved.parents
+        return not any(p == self.data_dir or self.data_dir in p.parents for p in (opened, resolved))
 
     def _register_uploads(self, owner: str, status: int, body: bytes) -> None:
         if status != 200:

@@ -6,6 +6,8 @@ UI holds no business logic; it only turns the agent's events into chat messages 
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,6 +18,7 @@ from PIL import Image
 from agent.conversation import UserMessage
 from agent.loop import KEY, Agent, AgentError
 from agent.steps import AnswerDelta, AnswerStep, NoticeStep, StaffReplyStep, ToolCall, ToolResult, UserStep
+from agent.text import inert_markup
 from agent.web import COOKIE, WebFileRefused, WebFiles
 from shopagent.errors import NotReady, ShopError
 
@@ -37,13 +40,13 @@ def banner(agent: Agent) -> str:
 def tool_message(item: ToolCall | ToolResult, started: dict[str, gr.ChatMessage]) -> gr.ChatMessage:
     """A tool call as a collapsible box: pending when called, done (or failed, with why) when it returns."""
     if isinstance(item, ToolCall):
-        args = ", ".join(f"{k}={v!r}" for k, v in item.arguments.items())
+        args = ", ".join(f"{k}={v!r}" for k, v in item.arguments.items()).replace("`", "'")  # stays in its code span
         msg = gr.ChatMessage(role="assistant", content=f"`{item.name}({args})`",
                              metadata={"title": f"🔧 {item.name}", "status": "pending", "id": item.id})
         started[item.id] = msg
         return msg
     msg = started[item.call.id]
-    outcome = "done" if item.ok else f"failed: {item.error['message']}"
+    outcome = "done" if item.ok else f"failed: {inert_markup(item.error['message'])}"
     msg.content = f"{msg.content}\n\n{outcome}"
     msg.metadata = {**msg.metadata, "status": "done", "duration": item.duration_ms / 1000}
     return msg
@@ -80,14 +83,23 @@ def transcript(steps: list) -> list[gr.ChatMessage]:
 class ShopperSession:
     """One browser tab's view of a conversation: what the panels show."""
 
-    def __init__(self, agent: Agent, files: WebFiles) -> None:
+    def __init__(self, agent: Agent, files: WebFiles, secret: bytes) -> None:
         self.agent = agent
         self.files = files
+        self.secret = secret
 
-    def restore(self, key: str) -> tuple:
+    def keep(self, key: str) -> str:
+        """What the browser keeps to find its conversation again: the key with the server's signature, so
+        a key alone (seen in a log, say) does not open someone's conversation through the page."""
+        return f"{key}.{hmac.new(self.secret, key.encode(), hashlib.sha256).hexdigest()}" if key else ""
+
+    def restore(self, kept: str) -> tuple:
         """(history, customer, key) of the stored conversation this browser had, so a restart loses nothing."""
-        found = self.agent.log.load(key) if key and KEY.fullmatch(key) else None
-        if found is None or found.persona != "shopper":
+        key = kept.split(".", 1)[0] if isinstance(kept, str) else ""
+        signed = bool(key) and KEY.fullmatch(key) is not None and hmac.compare_digest(self.keep(key), kept)
+        found = self.agent.log.load(key) if signed else None
+        if found is None or found.persona != "shopper" or (found.customer_id is not None
+                                                            and not self.agent.settings.web_demo_sign_in):
             return gr.skip(), gr.skip(), gr.skip()  # nothing to continue: leave what the page already has
         return transcript(found.steps), found.customer_id, key
 
@@ -104,13 +116,16 @@ class ShopperSession:
         try:
             uploads = self.files.take_uploads(owner, [n for n in named if n])
             customer_id = int(customer) if customer not in (None, "") and int(customer) > 0 else None
+            if customer_id is not None and not self.agent.settings.web_demo_sign_in:
+                raise AgentError("this page signs no one in: you are a guest here (signing in as a customer by "
+                                 "number is a demo switch, web_demo_sign_in, off on this server).")
             conv = self._open(customer_id, key)
             yield from self._turn(conv, text, uploads, history, owner, _base_url(request))
         except (AgentError, WebFileRefused) as exc:
             history.append(gr.ChatMessage(role="assistant", content=str(exc)))
             yield history, key, gr.skip(), gr.skip(), gr.skip(), gr.skip(), None, None
         finally:  # the originals (with their EXIF) never outlive the turn; the stripped copies are in the photo store
-            self.files.consume(uploads)
+            self.files.consume(owner, uploads)
             self.files.sweep()
 
     def _open(self, customer_id: int | None, key: str):  # noqa: ANN202 (agent.conversation.Conversation)
@@ -187,16 +202,16 @@ class ShopperSession:
         return size, tryon, cart
 
 
-def build_shopper_app(agent: Agent, files: WebFiles, state_secret: str) -> gr.Blocks:
-    """The page; files: where uploads and private pictures live (index/webfiles.py); state_secret encrypts the
+def build_shopper_app(agent: Agent, files: WebFiles, secret: bytes) -> gr.Blocks:
+    """The page; files: where uploads and private pictures live (index/webfiles.py); secret signs the
     conversation key the browser keeps, so a reload or a server restart continues the conversation."""
-    session = ShopperSession(agent, files)
+    session = ShopperSession(agent, files, secret)
     with gr.Blocks(title="shopagent") as app:
         gr.Markdown("# shopagent\nDescribe what you want, or add a photo of a garment, or of yourself for sizes "
                     "and try-on.")
         gr.Markdown(banner(agent), elem_id="banner")
         key = gr.State("")  # this tab's conversation
-        kept = gr.BrowserState("", storage_key="shopagent-conversation", secret=state_secret)  # survives reloads
+        kept = gr.BrowserState("", storage_key="shopagent-conversation")  # the signed key; survives reloads
         with gr.Row():
             with gr.Column(scale=3):
                 chatbot = gr.Chatbot(label="Chat", height=520, elem_id="chat")
@@ -204,11 +219,12 @@ def build_shopper_app(agent: Agent, files: WebFiles, state_secret: str) -> gr.Bl
                                            file_types=["image"], file_count="multiple", sources=["upload"],
                                            label="Message", elem_id="message", autofocus=True)
                 with gr.Accordion("Take a photo with the webcam", open=False):
-                    webcam = gr.Image(sources=["webcam"], type="filepath", label="Webcam photo (sent with your next "
+                    webcam = gr.Image(sources=["webcam"], type="filepath", image_mode=None, label="Webcam photo (sent with your next "
                                       "message)", elem_id="webcam")
                 gr.Examples(EXAMPLES, inputs=box, label="Try")
             with gr.Column(scale=2):
-                customer = gr.Number(label="Signed in as customer (demo)", precision=0, value=None)
+                customer = gr.Number(label="Signed in as customer (demo: anyone may pick any number)", precision=0,
+                                     value=None, visible=agent.settings.web_demo_sign_in)
                 cards = gr.Gallery(label="Products", columns=3, height=300, elem_id="cards", allow_preview=True)
                 with gr.Row():
                     product = gr.Textbox(label="Product #", scale=1, elem_id="product")
@@ -222,7 +238,7 @@ def build_shopper_app(agent: Agent, files: WebFiles, state_secret: str) -> gr.Bl
                 cart_panel = gr.Markdown("", elem_id="cart")
         outputs = [chatbot, key, cards, size_panel, tryon_panel, cart_panel, box, webcam]
         inputs = [box, chatbot, key, customer, webcam]
-        box.submit(session.respond, inputs, outputs, api_name="chat").then(lambda k: k, key, kept, api_name=False)
+        box.submit(session.respond, inputs, outputs, api_name="chat").then(session.keep, key, kept, api_name=False)
         app.load(session.restore, kept, [chatbot, customer, key], api_name=False)
 
         def select(evt: gr.SelectData) -> str:

@@ -127,6 +127,9 @@ def test_private_pictures_are_served_to_their_browser_only(server: str, tmp_path
     assert httpx.get(file_url(server, shown["path"])).status_code == 404  # no cookie at all
     forged = httpx.get(file_url(server, shown["path"]), cookies={"shopagent_web": "A" * 32})
     assert forged.status_code == 404
+    for detour in ("/bin/..", "/lib/..", "/usr/../usr/.."):  # a symlink and ".." must not pass for another path
+        assert other.http.get(file_url("", detour + shown["path"])).status_code == 404, detour
+    assert other.http.get("/gradio_api/file=/tmp/x%00y").status_code == 404
     owner.close(), other.close()
 
 
@@ -253,3 +256,64 @@ def test_malformed_session_keys_are_refused(shop_agent: Agent, key: str) -> None
     with pytest.raises(AgentError, match="not a session key") as caught:
         shop_agent.open("shopper", None, key)
     assert len(str(caught.value)) < 200
+
+
+def test_the_shopper_page_signs_no_one_in_by_default(shop_agent: Agent) -> None:
+    """Without the demo switch, a customer number sent by a browser is refused, not obeyed."""
+    from conftest import serving, staff_agent
+
+    from ui.server import build_server
+
+    with serving(build_server(staff_agent(shop_agent, demo_sign_in=False))) as url:
+        browser = Browser(url)
+        refused = browser.chat("where is my order?", customer=1)
+        assert texts(refused) == [t for t in texts(refused) if "signs no one in" in t] != []  # nothing else ran
+        assert browser.chat("I'm looking for a dress")["success"]  # guests shop as before
+        browser.close()
+
+
+def test_a_conversation_key_alone_does_not_restore_a_conversation(server: str, shop_agent: Agent) -> None:
+    """The page restores what the browser kept only when the server signed it; a leaked key opens nothing."""
+    browser = Browser(server)
+    conv = shop_agent.open("shopper", None)
+    from agent.conversation import UserMessage
+
+    list(shop_agent.respond(conv, UserMessage("I'm looking for a dress")))
+    load = next(d["id"] for d in browser.config["dependencies"]
+                if any(t[1] == "load" for t in d.get("targets", [])))
+    from security.webclient import history_of  # noqa: F401 (the same output shape)
+
+    def restored(kept: str) -> list:
+        body = {"data": [kept], "event_data": None, "fn_index": load, "trigger_id": None, "session_hash": "probe1"}
+        browser.http.post("/gradio_api/queue/join", json=body).raise_for_status()
+        with browser.http.stream("GET", "/gradio_api/queue/data", params={"session_hash": "probe1"}) as stream:
+            for line in stream.iter_lines():
+                if line.startswith("data:") and '"process_completed"' in line:
+                    import json
+
+                    return json.loads(line[5:])["output"]["data"]
+        return []
+
+    leaked = restored(conv.key)
+    assert not any("looking for a dress" in str(v) for v in leaked)
+    from ui.shopper import ShopperSession
+
+    session = ShopperSession(shop_agent, None, b"k")  # the same rule, with the signature made by the server
+    history, _, key = session.restore(session.keep(conv.key))
+    assert key == conv.key and "looking for a dress" in str(history)
+    browser.close()
+
+
+def test_the_same_bytes_from_two_browsers_stay_each_ones_own(server: str, tmp_path: Path) -> None:
+    """Gradio names an upload by its content: a second browser sending the same photo must neither take
+    the first one's upload over nor use it up."""
+    photo = jpeg_with_gps(tmp_path / "same-name.jpg")
+    alice, mallory = Browser(server), Browser(server)
+    [a] = alice.upload(photo)
+    [b] = mallory.upload(photo)
+    assert a == b  # one file on disk for both
+    assert mallory.chat("like this", files=[b])["success"]
+    assert Path(a).is_file()  # still there for alice
+    accepted = alice.chat("like this", files=[a])
+    assert not any("not uploaded" in t for t in texts(accepted)) and not Path(a).exists()
+    alice.close(), mallory.close()

