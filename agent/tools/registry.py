@@ -23,7 +23,7 @@ from typing import Any
 from pydantic import ValidationError, validate_call
 from transformers.utils import get_json_schema
 
-from agent.consent import consents
+from agent.consent import call_ids, consents
 from agent.tools.context import ToolContext, using
 from shopagent.errors import code_of
 
@@ -114,7 +114,8 @@ def run_tool(name: str, arguments: dict[str, Any], ctx: ToolContext, timeout_s: 
         names = ", ".join(t.name for t in tools_for(ctx.persona))
         outcome.error = _fail("unknown_tool", f"there is no tool {name!r} here; the tools are: {names}.")
         return outcome
-    if tool_.consent is not None and not consents(tool_.consent, ctx.user_text, ctx.previous_text, ctx.question):
+    if tool_.consent is not None and not consents(tool_.consent, ctx.user_text, ctx.previous_text, ctx.question,
+                                                  call_ids(arguments)):
         outcome.error = _fail("needs_consent", f"{name} changes the shopper's records; it runs only when the "
                                                "shopper asks for it in their own words. Ask them first.")
         return outcome

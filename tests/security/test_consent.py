@@ -9,6 +9,7 @@ tests use could really be returned: a test that passes because returns are impos
 from __future__ import annotations
 
 from datetime import timedelta
+from itertools import combinations
 
 import pytest
 from sqlalchemy import select
@@ -26,7 +27,7 @@ from shopagent.cli import app
 RETURN = REGISTRY["start_return"].consent
 CART = REGISTRY["add_to_cart"].consent
 WINDOW_DAYS = 36500
-ORDERS_NEEDED = 30
+ORDERS_NEEDED = 45
 runner = CliRunner()
 
 
@@ -233,6 +234,7 @@ class Eager:
 ANSWERS = [("no, never mind, show me sneakers", False), ("I do NOT want to return order {n}", False),
            ("I'm not returning it", False), ("I don't want to", False), ("not now", False),
            ("sure, but not now", False), ("ok, show me sneakers instead", False), ("cancel that", False),
+           ("sure, later", False), ("ok I'll think about it", False),
            ("too small", True), ("yes", True), ("no longer fits", True)]
 
 
@@ -257,7 +259,9 @@ def test_the_guard_holds_whatever_the_planner_calls(shop_agent: Agent, orders, w
 
 @pytest.mark.parametrize(("reply", "allowed"), [("show me sneakers", False), ("no thanks", False),
                                                 ("don't add it", False), ("I changed my mind", False),
-                                                ("not yet", False), ("M", True), ("yes please", True),
+                                                ("not yet", False), ("ok thanks", False),
+                                                ("yes, but let me check the size chart first", False),
+                                                ("M", True), ("yes please", True),
                                                 ("go ahead", True)])
 def test_the_cart_guard_holds_whatever_the_planner_calls(shop_agent: Agent, stocked, reply: str,  # noqa: ANN001
                                                          allowed: bool) -> None:
@@ -267,6 +271,95 @@ def test_the_cart_guard_holds_whatever_the_planner_calls(shop_agent: Agent, stoc
     conv = agent.open("shopper", None)
     turn(agent, conv, f"add #{product} to my cart")
     results = called(turn(agent, conv, reply), "add_to_cart")
+    assert len(results) == 1 and results[0].ok is allowed, results
+    assert cart_lines(shop_agent, f"session:{conv.key}") == ([(product, size, 1)] if allowed else [])
+
+
+class Direct:
+    """A planner that calls the tool at once on every message, whatever the shopper says."""
+
+    name = "direct"
+
+    def __init__(self, tool: str, arguments: dict) -> None:
+        self.tool, self.arguments = tool, arguments
+
+    def step(self, conv, system: str, tools: list[dict]):  # noqa: ANN001, ANN201
+        if conv.messages[-1]["role"] == "tool":
+            yield Reply("Done.")
+        else:
+            yield Reply(calls=[ToolCallRequest(self.tool, dict(self.arguments))])
+
+
+RETURN_WORDS = [("what is your return policy?", False), ("is it too late to return order {n}?", False),
+                ("I returned order {n} last week, where is my refund?", False),
+                ("it's too small but no refund needed, I'll keep it", False),
+                ("please hold off on the return", False), ("It doesn't fit, please return order {n}", True),
+                ("I don't like it, please return order {n}", True), ("No problem, please return order {n}", True)]
+
+
+@pytest.mark.parametrize(("which", "words", "allowed"), [(30 + i, w, a) for i, (w, a) in enumerate(RETURN_WORDS)],
+                         ids=[w for w, _ in RETURN_WORDS])
+def test_a_question_or_report_is_no_request_but_a_request_with_its_reason_is(shop_agent: Agent, orders,  # noqa: ANN001
+                                                                             which: int, words: str,
+                                                                             allowed: bool) -> None:
+    """Words naming a return that ask about it, report it or put it off open none, even when the planner calls;
+    a negation describing the garment ("It doesn't fit, please return ...") does not stop the request."""
+    order_id, customer = orders[which]
+    agent = Agent(shop_agent.services, Direct("start_return", {"order_id": order_id, "reason": "doesn't fit"}))
+    conv = agent.open("shopper", customer)
+    results = called(turn(agent, conv, words.format(n=order_id)), "start_return")
+    assert len(results) == 1
+    if allowed:
+        assert results[0].ok, results
+    else:
+        assert results[0].error["code"] == "needs_consent"
+    assert return_opened(shop_agent, order_id) is allowed
+
+
+def test_the_return_policy_question_opens_no_return_with_the_rules_planner(shop_agent: Agent,
+                                                                          orders) -> None:  # noqa: ANN001
+    order_id, customer = orders[38]
+    conv = shop_agent.open("shopper", customer)
+    events = turn(shop_agent, conv, "what is your return policy?")
+    assert not any(r.ok for r in called(events, "start_return"))
+    status, reasons = return_state(shop_agent, order_id)
+    assert status == m.OrderStatus.DELIVERED and reasons and not any(reasons)
+
+
+def test_a_request_after_a_negated_reason_opens_a_return_with_the_rules_planner(shop_agent: Agent,  # noqa: ANN001
+                                                                                orders) -> None:
+    """"I don't like it" is the reason, not a refusal: the rules planner opens the return it asks for."""
+    order_id, customer = orders[39]
+    conv = shop_agent.open("shopper", customer)
+    results = called(turn(shop_agent, conv, f"I don't like it, please return order {order_id}"), "start_return")
+    assert results and results[0].ok, results
+    assert return_state(shop_agent, order_id)[0] == m.OrderStatus.RETURN_REQUESTED
+
+
+def test_a_yes_about_one_order_returns_no_other(shop_agent: Agent, orders) -> None:  # noqa: ANN001
+    # two orders of one customer, so that only consent stops the return of the other
+    (asked, customer), (other, _) = next((a, b) for a, b in combinations(orders[40:], 2) if a[1] == b[1])
+    agent = Agent(shop_agent.services, Eager(f"Why are you returning order {asked}?", "start_return",
+                                             {"order_id": other, "reason": "too small"}))
+    conv = agent.open("shopper", customer)
+    turn(agent, conv, f"I want to return order {asked}")
+    results = called(turn(agent, conv, "yes"), "start_return")
+    assert len(results) == 1 and results[0].error["code"] == "needs_consent", results
+    assert not return_opened(shop_agent, other) and not return_opened(shop_agent, asked)
+
+
+CART_WORDS = [("where is my order?", False), ("what's in my cart?", False), ("I didn't order this", False),
+              ("I can't afford to buy it", False), ("I'll take a look later", False),
+              ("Not sure about L, add #{p} in {size} to my cart", True)]
+
+
+@pytest.mark.parametrize(("words", "allowed"), CART_WORDS, ids=[w for w, _ in CART_WORDS])
+def test_the_cart_takes_only_what_is_asked_for(shop_agent: Agent, stocked, words: str,  # noqa: ANN001
+                                               allowed: bool) -> None:
+    product, size = stocked
+    agent = Agent(shop_agent.services, Direct("add_to_cart", {"product_id": product, "size": size}))
+    conv = agent.open("shopper", None)
+    results = called(turn(agent, conv, words.format(p=product, size=size)), "add_to_cart")
     assert len(results) == 1 and results[0].ok is allowed, results
     assert cart_lines(shop_agent, f"session:{conv.key}") == ([(product, size, 1)] if allowed else [])
 
@@ -369,6 +462,49 @@ DETAILS = [
     (CART, "don't add it", ("", ""), False),
     (CART, "please don't put it in my cart", ("", ""), False),
     (CART, "show me sneakers", CART_QUESTION, False),
+    # nothing asked for: a question about the action, a report, a negation, a putting off
+    (CART, "where is my order?", ("", ""), False),
+    (CART, "what's in my cart?", ("", ""), False),
+    (CART, "I didn't order this", ("", ""), False),
+    (CART, "I ordered it yesterday", ("", ""), False),
+    (CART, "I can't afford to buy it", ("", ""), False),
+    (CART, "I'll take a look later", ("", ""), False),
+    (CART, "show my basket", ("", ""), False),
+    (CART, "add it later", ("", ""), False),
+    (CART, "ok thanks", CART_QUESTION, False),
+    (CART, "yes, but let me check the size chart first", CART_QUESTION, False),
+    (RETURN, "what is your return policy?", ("", ""), False),
+    (RETURN, "tell me about your return policy", ("", ""), False),
+    (RETURN, "how do I get a refund for my order", ("", ""), False),
+    (RETURN, "is it too late to return order 5?", ("", ""), False),
+    (RETURN, "I returned order 5 last week, where is my refund?", ("", ""), False),
+    (RETURN, "I returned it last week", RETURN_QUESTION, False),
+    (RETURN, "I already asked you to return order 5", ("", ""), False),
+    (RETURN, "it's too small but no refund needed, I'll keep it", ("", ""), False),
+    (RETURN, "please hold off on the return", ("", ""), False),
+    (RETURN, "sure, later", RETURN_QUESTION, False),
+    (RETURN, "ok I'll think about it", RETURN_QUESTION, False),
+    (RETURN, "never mind, return order 5", ("", ""), False),
+    (RETURN, "no, never mind, show me sneakers", RETURN_QUESTION, False),
+    # real requests: a negation reaches only within its clause; a leading no/wait followed by the request
+    (RETURN, "It doesn't fit, please return order 5", ("", ""), True),
+    (RETURN, "I don't like it, please return order 5", ("", ""), True),
+    (RETURN, "I never wore it, please return order 5", ("", ""), True),
+    (RETURN, "No problem, please return order 5", ("", ""), True),
+    (RETURN, "Wait, I meant: return order 6", RETURN_QUESTION, True),
+    (RETURN, "refund order 409, I changed my mind", ("", ""), True),
+    (RETURN, "it arrived later than promised", RETURN_QUESTION, True),
+    (CART, "Not sure about L, add #12 in M to my cart", ("", ""), True),
+    (CART, "I'll take it in L", ("", ""), True),
+    (CART, "put it in my basket", ("", ""), True),
+    (CART, "M, thanks", CART_QUESTION, True),
+    # a polite request phrased as a question is a request; the agent still asks what is missing
+    (RETURN, "can I return order 549?", ("", ""), True),
+    (RETURN, "can you return order 5?", ("", ""), True),
+    (RETURN, "could I get a refund for order 5?", ("", ""), True),
+    (CART, "could you add #12 in M to my cart?", ("", ""), True),
+    (RETURN, "could you explain the return policy?", ("", ""), False),
+    (RETURN, "can you tell me how to return order 5?", ("", ""), False),
 ]
 
 
@@ -377,3 +513,29 @@ DETAILS = [
                               for a, w, c, _ in DETAILS])
 def test_details_and_negations(action, words: str, context: tuple[str, str], expected: bool) -> None:  # noqa: ANN001
     assert consents(action, words, *context) is expected
+
+
+NUMBERS = [
+    (RETURN, "yes", RETURN_QUESTION, {5}, True),
+    (RETURN, "yes", RETURN_QUESTION, {6}, False),  # a yes about order 5 is no yes for order 6
+    (RETURN, "too small", RETURN_QUESTION, {6}, False),
+    (RETURN, "Wait, I meant: return order 6", RETURN_QUESTION, {6}, True),
+    (RETURN, "Wait, I meant: return order 6", RETURN_QUESTION, {5}, False),
+    (RETURN, "return order 5, reason too small", ("", ""), {5}, True),
+    (RETURN, "return order 5, reason too small", ("", ""), {7}, False),
+    (RETURN, "please return order 5 and 6", ("", ""), {6}, True),
+    (RETURN, "6", ("I want to return an item", "Which order do you want to return?"), {6}, True),
+    (RETURN, "6", ("I want to return an item", "Which order do you want to return?"), {7}, False),
+    (CART, "M", CART_QUESTION, {12}, True),  # the product named in the request the answer continues
+    (CART, "M", CART_QUESTION, {13}, False),
+    (CART, "Not sure about L, add #12 in M to my cart", ("", ""), {12}, True),
+    (CART, "add product 12 in M", ("", ""), {13}, False),
+    (CART, "add the second one in M", ("", ""), {13}, True),  # no number named: the planner resolves it
+]
+
+
+@pytest.mark.parametrize(("action", "words", "context", "ids", "expected"), NUMBERS,
+                         ids=[f"{'cart' if a is CART else 'return'}-{w}-{sorted(i)}" for a, w, _, i, _ in NUMBERS])
+def test_consent_is_for_the_numbers_named(action, words: str, context: tuple[str, str], ids: set[int],  # noqa: ANN001
+                                          expected: bool) -> None:
+    assert consents(action, words, *context, ids=ids) is expected
