@@ -8,6 +8,7 @@ search never returns a product that breaks a constraint.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterable
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +30,13 @@ class ProductNotFound(ShopError, LookupError):
     """No product with that SKU or id; the message says what a reference looks like."""
 
     code = "unknown_product"
+
+
+def unknown_value(kind: str, value: str, known: Iterable[str]) -> str:
+    """The refusal for a filter value the vocabulary lacks: the close matches, then every valid one."""
+    close = difflib.get_close_matches(value, sorted(known), n=3)
+    hint = f" Did you mean {', '.join(close)}?" if close else ""
+    return f"unknown {kind} {value!r}.{hint} Known: {', '.join(sorted(known))}."
 
 
 class BadFilterOption(ShopError):
@@ -171,9 +179,7 @@ class Filters:
         for kind, value, known in (("category", category, CATEGORIES), ("colour", colour, COLOURS),
                                    ("size", size, {s for labels in SIZE_LABELS.values() for s in labels})):
             if value is not None and value not in known:
-                close = difflib.get_close_matches(value, sorted(known), n=3)
-                hint = f" Did you mean {', '.join(close)}?" if close else ""
-                raise BadFilterOption(f"unknown {kind} {value!r}.{hint} Known: {', '.join(sorted(known))}.")
+                raise BadFilterOption(unknown_value(kind, value, known))
         if max_price is not None and max_price < 0:
             raise BadFilterOption(f"a highest price of {max_price:g} is below 0; give a price in the shop's currency.")
         return cls(categories={category} if category else set(), brands={brand} if brand else set(),

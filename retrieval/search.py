@@ -14,13 +14,12 @@ Either way every result passes every filter: the filters decide membership, vect
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, field
 
 import numpy as np
 from PIL import Image
 
-from index.products import Filters, ProductRow, ProductTable
+from index.products import Filters, ProductRow, ProductTable, unknown_value
 from index.store import Store
 from index.vector_index import VectorIndex
 from index.vocab import CATEGORIES, COLOURS, PATTERNS, SIZE_LABELS
@@ -134,10 +133,8 @@ class SearchService:
         for name, values in known.items():
             for value in getattr(filters, name) | getattr(filters, f"exclude_{name}"):
                 if value not in values:
-                    close = difflib.get_close_matches(value, sorted(values), n=3)
-                    hint = f" Did you mean {', '.join(close)}?" if close else ""
-                    raise UnknownFilterValue(f"unknown {name[:-1] if name != 'categories' else 'category'} "
-                                             f"{value!r}.{hint} Known: {', '.join(sorted(values))}.")
+                    kind = name[:-1] if name != "categories" else "category"
+                    raise UnknownFilterValue(unknown_value(kind, value, values))
         sizes = {label for labels in SIZE_LABELS.values() for label in labels}
         if filters.size is not None and filters.size not in sizes:
             raise UnknownFilterValue(f"unknown size {filters.size!r}. Sizes are XS-XXL, W26-W38 and EU 36-46.")

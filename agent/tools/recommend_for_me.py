@@ -17,8 +17,7 @@ def recommend_for_me(k: int = 5, category: str | None = None, max_price: float |
     """
     ctx = current()
     customer = ctx.need_customer()
-    filters = Filters(categories={category} if category else set(), price_max=max_price)
-    ctx.services.search.validate(filters)
+    filters = Filters.from_options(category=category, max_price=max_price)
     found = ctx.services.recommender.recommend(ctx.services.store, customer, clamp_k(k), filters,
                                                [(p, "view") for p in ctx.viewed])
     return {"results": [r.as_dict() for r in found.items], "model": found.model, "notes": found.notes}
