@@ -188,3 +188,12 @@ def test_third_party_noise_stays_hidden_unless_verbose() -> None:
     loud = _shopagent("-v", "body", photo)
     assert loud.returncode == 1 and "cropped above the hips" in loud.stderr
     assert "DEBUG shopagent.thirdparty: MediaPipe" in loud.stderr and "TensorFlow Lite" in loud.stderr
+
+
+def test_ui_names_the_proxies_it_believes() -> None:
+    from typer.testing import CliRunner
+
+    from shopagent.cli import app
+
+    result = CliRunner().invoke(app, ["ui", "--help"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0 and "--forwarded-allow-ips" in result.output and "127.0.0.1" in result.output

@@ -98,6 +98,10 @@ def ui(
     host: Annotated[str, typer.Option(help="Address to listen on; 0.0.0.0 exposes it to the network.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 7860,
     concurrency: Annotated[int, typer.Option(help="Turns worked on at once (Gradio's queue).")] = 2,
+    forwarded_allow_ips: Annotated[str, typer.Option(help="Proxies whose X-Forwarded-For/-Proto are believed "
+                                                          "(comma-separated addresses): set your reverse proxy's, "
+                                                          "so login throttling sees each client's address.")
+                                   ] = "127.0.0.1",
 ) -> None:
     """The shopper's chat at / and the staff copilot at /staff (login from staff_accounts), in the browser."""
     import uvicorn
@@ -112,7 +116,8 @@ def ui(
                   "(make one with `shopagent staff-password NAME`).[/]", highlight=False)
     console.print(f"shopagent: shoppers on http://{host}:{port}/ , staff on http://{host}:{port}/staff",
                   highlight=False)
-    uvicorn.run(build_server(agent, concurrency), host=host, port=port, log_level="warning")
+    uvicorn.run(build_server(agent, concurrency), host=host, port=port, log_level="warning", proxy_headers=True,
+                forwarded_allow_ips=forwarded_allow_ips)
 
 
 def staff_password(
