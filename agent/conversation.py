@@ -80,10 +80,12 @@ def product_ids_in(value: Any) -> set[int]:
 # ---------------------------------------------------------------- steps <-> rows: the one mapping
 
 
+ROLES = {"user": "user", "staff_reply": "staff", "action": "assistant", "message": "assistant"}  # else the kind
+
+
 def step_to_row(step: Step, conversation_id: int) -> m.Message:
-    row = m.Message(conversation_id=conversation_id, role={"user": "user", "staff_reply": "staff"}.get(
-        step.kind, "assistant" if step.kind in ("action", "message") else step.kind), content="", photo_ids=[],
-        meta={})
+    row = m.Message(conversation_id=conversation_id, role=ROLES.get(step.kind, step.kind), content="", photo_ids=[],
+                    meta={})
     if isinstance(step, UserStep):
         row.content, row.photo_ids = step.text, list(step.photo_ids)
     elif isinstance(step, ActionStep):
@@ -155,8 +157,7 @@ class ConversationLog:
             if row is None:
                 return None
             steps = [step_from_row(msg) for msg in row.messages]
-            return row.session_key, [({"user": "user", "staff_reply": "staff"}.get(st.kind, "assistant"), st.text)
-                                     for st in steps if isinstance(st, SPOKEN) and st.text]
+            return row.session_key, [(ROLES[st.kind], st.text) for st in steps if isinstance(st, SPOKEN) and st.text]
 
     def add_staff_reply(self, key: str, text: str, author: str) -> None:
         """A reply a staff member sent into the customer's conversation."""

@@ -10,7 +10,6 @@ it is written) and each `ToolCall` / `ToolResult` as it happens.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -166,9 +165,3 @@ def viewed(steps: list[Step]) -> list[int]:
     return [int(r.result["product"]["product_id"]) for r in tool_results(steps)
             if r.name == "get_product" and r.result and "product" in r.result]
 
-
-def as_json(item: StreamItem) -> dict:
-    """A stream item as plain data (JSON reports, logs)."""
-    from dataclasses import asdict
-
-    return {"kind": item.kind, **json.loads(json.dumps(asdict(item), default=str))}

@@ -76,9 +76,9 @@ def test_a_bug_in_a_tool_is_logged_and_apologised_for(shop_agent: Agent, monkeyp
 
     monkeypatch.setitem(REGISTRY, "view_cart", dataclasses.replace(REGISTRY["view_cart"], fn=broken))
     planner = CallsViewCart()
-    agent = Agent(shop_agent.services, planner)
+    bot = Agent(shop_agent.services, planner)
     with caplog.at_level(logging.ERROR, logger="agent.tools.registry"):
-        items = list(agent.respond(agent.open(), UserMessage("what is in my cart?")))
+        items = list(bot.respond(bot.open(), UserMessage("what is in my cart?")))
     [result] = [i for i in items if isinstance(i, ToolResult)]
     assert result.error["code"] == "internal" and "missing" not in result.error["message"]
     assert isinstance(items[-1], AnswerStep) and items[-1].text == APOLOGY
@@ -95,7 +95,7 @@ def test_a_refusal_goes_back_to_the_model_with_its_code(shop_agent: Agent) -> No
             Reply("Sorry, I could not find that one.")
 
     planner.step = step
-    agent = Agent(shop_agent.services, planner)
-    items = list(agent.respond(agent.open(), UserMessage("tell me about product 999999")))
+    bot = Agent(shop_agent.services, planner)
+    items = list(bot.respond(bot.open(), UserMessage("tell me about product 999999")))
     [result] = [i for i in items if isinstance(i, ToolResult)]
     assert result.error["code"] == "tool_refused" and planner.n == 2 and items[-1].text.startswith("Sorry, I could")

@@ -181,7 +181,7 @@ class WebGuard:
             resolved = opened.resolve()
         except (OSError, ValueError):
             return False
-        if self.files.holds(opened) or self.files.holds(resolved):
+        if self.files.holds(resolved):
             return self.files.may_read(owner, resolved)
         return not any(p == self.data_dir or self.data_dir in p.parents for p in (opened, resolved))
 

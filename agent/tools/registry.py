@@ -80,8 +80,6 @@ class ToolOutcome:
     def ok(self) -> bool:
         return self.error is None
 
-    def for_planner(self) -> dict:
-        return {"error": self.error} if self.error else self.result or {}
 
 
     @property

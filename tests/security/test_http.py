@@ -274,33 +274,22 @@ def test_the_shopper_page_signs_no_one_in_by_default(shop_agent: Agent) -> None:
 
 def test_a_conversation_key_alone_does_not_restore_a_conversation(server: str, shop_agent: Agent) -> None:
     """The page restores what the browser kept only when the server signed it; a leaked key opens nothing."""
-    browser = Browser(server)
-    conv = shop_agent.open("shopper", None)
+    import hashlib
+    import hmac
+
     from agent.conversation import UserMessage
-
-    list(shop_agent.respond(conv, UserMessage("I'm looking for a dress")))
-    load = next(d["id"] for d in browser.config["dependencies"]
-                if any(t[1] == "load" for t in d.get("targets", [])))
-    from security.webclient import history_of  # noqa: F401 (the same output shape)
-
-    def restored(kept: str) -> list:
-        body = {"data": [kept], "event_data": None, "fn_index": load, "trigger_id": None, "session_hash": "probe1"}
-        browser.http.post("/gradio_api/queue/join", json=body).raise_for_status()
-        with browser.http.stream("GET", "/gradio_api/queue/data", params={"session_hash": "probe1"}) as stream:
-            for line in stream.iter_lines():
-                if line.startswith("data:") and '"process_completed"' in line:
-                    import json
-
-                    return json.loads(line[5:])["output"]["data"]
-        return []
-
-    leaked = restored(conv.key)
-    assert not any("looking for a dress" in str(v) for v in leaked)
+    from shopagent.secret import secret_key
     from ui.shopper import ShopperSession
 
-    session = ShopperSession(shop_agent, None, b"k")  # the same rule, with the signature made by the server
-    history, _, key = session.restore(session.keep(conv.key))
-    assert key == conv.key and "looking for a dress" in str(history)
+    browser = Browser(server)
+    conv = shop_agent.open("shopper", None)
+    list(shop_agent.respond(conv, UserMessage("I'm looking for a dress")))
+    load = next(d["id"] for d in browser.config["dependencies"] if any(t[1] == "load" for t in d.get("targets", [])))
+    leaked = browser.call_fn(load, [conv.key])  # the page's load event, given a bare key
+    assert leaked["msg"] == "process_completed" and "looking for a dress" not in str(leaked["output"])
+    server_secret = hmac.new(secret_key(shop_agent.settings), b"browser-state", hashlib.sha256).digest()
+    signed = ShopperSession(shop_agent, None, server_secret).keep(conv.key)  # what the server gives the browser
+    assert "looking for a dress" in str(browser.call_fn(load, [signed])["output"])
     browser.close()
 
 

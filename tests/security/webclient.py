@@ -34,9 +34,12 @@ class Browser:
 
     def call(self, api_name: str, data: list) -> dict:
         """Queue a call the way the page does (queue/join, then the event stream); the last message."""
+        return self.call_fn(self.fn_index(api_name), data)
+
+    def call_fn(self, fn_index: int, data: list) -> dict:
+        """The same, for an event the page has but the API does not name (e.g. the page's load event)."""
         session = secrets.token_hex(6)
-        body = {"data": data, "event_data": None, "fn_index": self.fn_index(api_name), "trigger_id": None,
-                "session_hash": session}
+        body = {"data": data, "event_data": None, "fn_index": fn_index, "trigger_id": None, "session_hash": session}
         joined = self.http.post(f"{self.prefix}/gradio_api/queue/join", json=body)
         joined.raise_for_status()
         last: dict = {}
