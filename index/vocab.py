@@ -1,68 +1,64 @@
-"""The catalog's controlled vocabulary: categories, colours, patterns, size systems.
+"""The demo catalog's vocabulary: its 15 categories, colours, patterns, size labels and charts.
 
-Retrieval (query understanding, attribute recognition) and sizing read these same tables, so
-a colour or category means one thing everywhere.
+What a category or colour *is* lives in index/taxonomy.yaml, read by index/taxonomy.py: a
+category's group, size_system and fit_measures and a colour's sRGB come from there, so sizing,
+try-on, import mapping and retrieval agree. This module keeps only what the demo catalog adds
+(its Fashion-MNIST label, price, genders, materials) and the size labels and charts it renders.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from index.taxonomy import MULTI, load_taxonomy
+
 
 @dataclass(frozen=True)
 class Category:
     name: str
-    group: str  # top, outer, dress, bottom, shoes, bag: what part of the body it dresses
-    size_system: str  # letter, waist, eu_shoe, one_size
-    fit_measures: tuple[str, ...]  # body measurements its size chart ranges over, key one first
+    group: str  # top, outer, dress, bottom, shoes, bag: what part of the body it dresses (from the taxonomy)
+    size_system: str  # letter, waist, eu_shoe, one_size (from the taxonomy)
+    fit_measures: tuple[str, ...]  # body measurements its size chart ranges over, key one first (from the taxonomy)
     fashion_mnist: int | None  # label in Fashion-MNIST, when it has one
     base_price: float
     genders: tuple[str, ...]
     materials: tuple[str, ...]
 
 
-CATEGORIES: dict[str, Category] = {
-    c.name: c
-    for c in [
-        Category("t-shirt", "top", "letter", ("chest",), 0, 19, ("women", "men", "unisex"), ("cotton", "jersey", "linen")),
-        Category("trousers", "bottom", "waist", ("waist", "hip"), 1, 55, ("women", "men"), ("cotton", "wool", "linen", "viscose")),
-        Category("pullover", "top", "letter", ("chest",), 2, 49, ("women", "men", "unisex"), ("wool", "cashmere", "cotton")),
-        Category("dress", "dress", "letter", ("chest", "waist", "hip"), 3, 65, ("women",), ("viscose", "cotton", "silk", "linen")),
-        Category("coat", "outer", "letter", ("chest",), 4, 149, ("women", "men"), ("wool", "polyester", "cashmere")),
-        Category("sandal", "shoes", "eu_shoe", ("foot",), 5, 45, ("women", "men", "unisex"), ("leather", "suede")),
-        Category("shirt", "top", "letter", ("chest",), 6, 45, ("women", "men"), ("cotton", "linen", "silk", "viscose")),
-        Category("sneaker", "shoes", "eu_shoe", ("foot",), 7, 85, ("women", "men", "unisex"), ("leather", "canvas", "suede")),
-        Category("bag", "bag", "one_size", (), 8, 69, ("women", "unisex"), ("leather", "canvas", "nylon")),
-        Category("ankle-boot", "shoes", "eu_shoe", ("foot",), 9, 110, ("women", "men"), ("leather", "suede")),
-        Category("skirt", "bottom", "letter", ("waist", "hip"), None, 39, ("women",), ("cotton", "denim", "wool", "viscose")),
-        Category("jeans", "bottom", "waist", ("waist", "hip"), None, 69, ("women", "men", "unisex"), ("denim",)),
-        Category("shorts", "bottom", "letter", ("waist", "hip"), None, 29, ("women", "men", "unisex"), ("cotton", "denim", "linen")),
-        Category("hoodie", "top", "letter", ("chest",), None, 55, ("women", "men", "unisex"), ("cotton", "fleece")),
-        Category("jacket", "outer", "letter", ("chest",), None, 99, ("women", "men", "unisex"), ("denim", "leather", "polyester", "cotton")),
-    ]
+# The demo-only fields: name -> (Fashion-MNIST label, base price, genders, materials).
+DEMO_FIELDS: dict[str, tuple[int | None, float, tuple[str, ...], tuple[str, ...]]] = {
+    "t-shirt": (0, 19, ("women", "men", "unisex"), ("cotton", "jersey", "linen")),
+    "trousers": (1, 55, ("women", "men"), ("cotton", "wool", "linen", "viscose")),
+    "pullover": (2, 49, ("women", "men", "unisex"), ("wool", "cashmere", "cotton")),
+    "dress": (3, 65, ("women",), ("viscose", "cotton", "silk", "linen")),
+    "coat": (4, 149, ("women", "men"), ("wool", "polyester", "cashmere")),
+    "sandal": (5, 45, ("women", "men", "unisex"), ("leather", "suede")),
+    "shirt": (6, 45, ("women", "men"), ("cotton", "linen", "silk", "viscose")),
+    "sneaker": (7, 85, ("women", "men", "unisex"), ("leather", "canvas", "suede")),
+    "bag": (8, 69, ("women", "unisex"), ("leather", "canvas", "nylon")),
+    "ankle-boot": (9, 110, ("women", "men"), ("leather", "suede")),
+    "skirt": (None, 39, ("women",), ("cotton", "denim", "wool", "viscose")),
+    "jeans": (None, 69, ("women", "men", "unisex"), ("denim",)),
+    "shorts": (None, 29, ("women", "men", "unisex"), ("cotton", "denim", "linen")),
+    "hoodie": (None, 55, ("women", "men", "unisex"), ("cotton", "fleece")),
+    "jacket": (None, 99, ("women", "men", "unisex"), ("denim", "leather", "polyester", "cotton")),
 }
+
+
+def _demo_category(name: str) -> Category:
+    """A demo category: its sizing fields from the taxonomy, its demo fields from DEMO_FIELDS."""
+    info = load_taxonomy().categories[name]
+    return Category(name, info.group, info.size_system, info.fit_measures, *DEMO_FIELDS[name])
+
+
+CATEGORIES: dict[str, Category] = {name: _demo_category(name) for name in DEMO_FIELDS}
 
 FASHION_MNIST_LABELS = ["t-shirt", "trousers", "pullover", "dress", "coat", "sandal", "shirt", "sneaker", "bag", "ankle-boot"]
 
-# Named colours in sRGB. Grouped into palettes so that tastes have structure a recommender can learn.
+# Named colours in sRGB: the taxonomy's colour families that have one (all but "multi"), in the
+# file's order. Grouped into palettes so that tastes have structure a recommender can learn.
 COLOURS: dict[str, tuple[int, int, int]] = {
-    "black": (24, 24, 26),
-    "white": (244, 244, 240),
-    "grey": (130, 130, 132),
-    "navy": (30, 40, 82),
-    "blue": (38, 92, 184),
-    "light blue": (152, 192, 230),
-    "red": (192, 32, 42),
-    "burgundy": (112, 22, 42),
-    "pink": (236, 150, 182),
-    "green": (40, 132, 62),
-    "olive": (112, 112, 52),
-    "beige": (216, 196, 160),
-    "brown": (112, 72, 40),
-    "yellow": (242, 202, 40),
-    "orange": (236, 122, 30),
-    "purple": (112, 62, 142),
-    "teal": (20, 122, 122),
+    name: rgb for name, rgb in load_taxonomy().colours.items() if rgb is not None and name != MULTI
 }
 
 PALETTES: dict[str, tuple[str, ...]] = {
@@ -72,7 +68,7 @@ PALETTES: dict[str, tuple[str, ...]] = {
     "pastels": ("pink", "light blue", "white", "beige", "teal"),
 }
 
-PATTERNS: tuple[str, ...] = ("solid", "stripes", "checks", "dots", "print")
+PATTERNS: tuple[str, ...] = load_taxonomy().patterns  # solid, stripes, checks, dots, print
 
 FITS: tuple[str, ...] = ("slim", "regular", "relaxed")
 
