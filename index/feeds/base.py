@@ -33,6 +33,23 @@ class ImportFileError(ShopError):
         super().__init__(f"{where}: {problem}; {fix}. Nothing was imported.")
 
 
+class RowProblem(ValueError):
+    """A product a reader could not make sense of, naming the SKUs its rows would have had.
+
+    A feed reader checks some cells itself (a Shopify variant's price, a Merchant item's
+    availability), so the importer gets this error instead of a dict with the SKU in it; skus lets
+    it still name the product in its report, and a full import not retire a product over a typo.
+    """
+
+    def __init__(self, message: str, skus: Iterable[str] = ()) -> None:
+        super().__init__(message)
+        self.skus = tuple(skus)
+
+    @property
+    def sku(self) -> str | None:
+        return self.skus[0] if self.skus else None
+
+
 class RepeatedKeys(dict):
     """A JSON object (or CSV sizes cell) that names a key more than once: pairs keeps every one."""
 
@@ -70,15 +87,41 @@ def open_text(path: Path, newline: str | None = None) -> TextIO:
                               "check the file and import it again") from None
 
 
+class _StartLines:
+    """The lines csv reads, noting where each record starts: csv's line_num is the line a record
+    ends on, which is not where a person looks when a quoted cell spans several lines."""
+
+    def __init__(self, lines: Iterator[str]) -> None:
+        self.lines, self.number, self.start = lines, 0, 0
+
+    def __iter__(self) -> _StartLines:
+        return self
+
+    def __next__(self) -> str:
+        line = next(self.lines)
+        self.number += 1
+        if not self.start and line not in ("\n", "\r\n", "\r"):  # csv skips empty lines between records
+            self.start = self.number
+        return line
+
+    def mark(self) -> None:
+        """The next record starts at the next non-empty line."""
+        self.start = 0
+
+
 def csv_records(path: Path, f: Iterable[str], delimiter: str = ",") -> Iterator[tuple[int, dict[str, str | None]]]:
-    """(line number, cells by stripped header name) for each record; a broken file raises ImportFileError.
+    """(line the record starts on, cells by stripped header name) for each record; a broken file raises
+    ImportFileError.
 
     A record with more cells than the header has a None key, as csv.DictReader gives it.
     """
     csv.field_size_limit(CSV_FIELD_LIMIT)  # process-wide; the default 131,072 is too small for descriptions
-    reader = csv.DictReader(checked_lines(path, f), delimiter=delimiter)
+    lines = _StartLines(checked_lines(path, f))
+    reader = csv.DictReader(lines, delimiter=delimiter)
     while True:
         try:
+            _ = reader.fieldnames  # the header is read first, so that mark() below is about a record
+            lines.mark()
             raw = next(reader)
         except StopIteration:
             return
@@ -89,7 +132,7 @@ def csv_records(path: Path, f: Iterable[str], delimiter: str = ",") -> Iterator[
                                       "shorten it (or check for an unclosed quote) and import the file again") from None
             raise ImportFileError(path, line, f"not readable as CSV ({exc})",
                                   "fix that line and import the file again") from None
-        yield reader.line_num, {(k.strip() if isinstance(k, str) else k): v for k, v in raw.items()}
+        yield lines.start, {(k.strip() if isinstance(k, str) else k): v for k, v in raw.items()}
 
 
 def cells(raw: dict[str | None, Any]) -> dict[str, str]:
