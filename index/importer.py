@@ -1,4 +1,9 @@
-"""Import of a real catalog from JSON Lines or CSV, upserting products by SKU.
+"""Import of a real catalog, from any feed format index/feeds/ reads, upserting products by SKU.
+
+Every row's words are mapped onto the taxonomy (index/taxonomy.py) and kept beside the mapped
+values: a category no synonym (or, given ``embed``, no similar name) matches is stored as
+'other' in its family and listed in the report, never refused; colour names map to colour
+families; a pattern or fit with no match stays unknown.
 
 A re-import (a daily feed) updates in place: a product keeps its id, its sizes are matched by
 label (stock updated, new sizes added, sizes gone from the file drop to stock 0 and are never
@@ -12,7 +17,7 @@ Two kinds of failure, handled differently:
   CSV the csv reader refuses, an I/O error) is rejected as a whole: ``ImportFileError`` names the line,
   and nothing is written. The whole file is read and parsed before the first write, so a file
   that dies part-way can never leave its first rows imported.
-- A row that reads but is invalid (a bad price, an unknown category, a broken image...) is
+- A row that reads but is invalid (a bad price, no title, a broken image...) is
   reported with its line number and reason and skipped; every good row is kept.
 
 The kept rows and the catalog version bump are committed in one transaction, so rows are never
@@ -23,91 +28,86 @@ row schema is ``CatalogRow`` (documented in the README).
 
 from __future__ import annotations
 
-import csv
 import filecmp
-import json
+from collections import Counter
+from collections.abc import Callable
 import re
 import shutil
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 from sqlalchemy import select
 from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, selectinload
 
 from index import models as m
+from index.feeds import detect_format, read_feed
+from index.feeds.base import CSV_FIELD_LIMIT, ImportFileError, RepeatedKeys  # noqa: F401 (re-exported)
 from index.images import ImageError, open_image
 from index.store import Store
-from index.vocab import CATEGORIES, COLOURS, FITS, PATTERNS
-from shopagent.errors import ShopError
+from index.taxonomy import CategoryMatch, Taxonomy, load_taxonomy
+from index.vocab import FITS
 
 IMPORTED_IMAGE_DIR = "images/imported"
-VOCABULARIES = {"category": CATEGORIES, "pattern": PATTERNS, "fit": FITS}
-CSV_FIELD_LIMIT = 1_000_000  # characters in one CSV cell: room for long descriptions (csv's default is 131,072)
-_UNDECODABLE = re.compile("[\udc80-\udcff]")  # bytes that were not UTF-8, as surrogateescape keeps them
+Embed = Callable[[list[str]], np.ndarray]  # texts -> unit vectors (MiniLM, injected: index/ holds no models)
 SIZE_LABEL_LENGTH = 16  # variants.size_label
+TITLE_LENGTH = 200  # products.title: a longer title is cut, not refused
+MATERIAL_LENGTH = 64
+MERCHANT_CATEGORY_LENGTH = 200
+SIZE_SYSTEM_LENGTH = 16
 MAX_STOCK = 2**31 - 1  # variants.stock is a 32-bit integer on PostgreSQL
 _SQL = re.compile(r"\b(INSERT|UPDATE|DELETE|SELECT)\b|\[SQL|\[parameters", re.IGNORECASE)
 
 
-class ImportFileError(ShopError):
-    """The file itself cannot be read in full, so none of it is imported. line is None when it failed to open."""
-
-    code = "bad_import_file"
-
-    def __init__(self, path: Path, line: int | None, problem: str, fix: str) -> None:
-        self.path, self.line, self.problem = path, line, problem
-        where = f"{path.name} line {line}" if line is not None else path.name
-        super().__init__(f"{where}: {problem}; {fix}. Nothing was imported.")
-
-
-class _RepeatedKeys(dict):
-    """A JSON object (or CSV sizes cell) that names a key more than once: pairs keeps every one."""
-
-    def __init__(self, pairs: list[tuple[str, Any]]) -> None:
-        super().__init__(pairs)
-        self.pairs = pairs
-
-
-def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    """json's object_pairs_hook: a plain dict, or a _RepeatedKeys when a key repeats (json keeps the last)."""
-    return dict(pairs) if len({k for k, _ in pairs}) == len(pairs) else _RepeatedKeys(pairs)
-
-
 class CatalogRow(BaseModel):
-    """One product in an import file. In CSV, lists are `|`-separated and sizes read `S:3|M:0`."""
+    """One product in the neutral shape every feed reader (index/feeds/) produces.
+
+    Words are the merchant's own: category, colours, pattern, fit, gender and size system are
+    kept as given and mapped onto the taxonomy (index/taxonomy.py) when stored, so no row is refused
+    for naming a category or colour the shop's vocabulary has and ours lacks. In the project's CSV,
+    lists are `|`-separated and sizes read `S:3|M:0`.
+    """
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    sku: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._\-]*$")
-    title: str = Field(min_length=1, max_length=200)
-    brand: str = Field(min_length=1, max_length=80)
-    category: str
+    sku: str = Field(min_length=1, max_length=64, pattern=r"^[^\s\x00-\x1f]+$",
+                     description="the product's key: the same SKU updates the same product")
+    title: str = Field(min_length=1)
+    brand: str = Field("", max_length=80)
+    category: str = Field("", description="the merchant's own category or product type ('Tees')")
+    category_path: str = Field("", description="a standard taxonomy path ('Apparel & Accessories > Clothing')")
     price: Decimal = Field(gt=0, max_digits=10, decimal_places=2)
+    compare_at_price: Decimal | None = Field(None, gt=0, max_digits=10, decimal_places=2)
     currency: str = Field("EUR", pattern=r"^[A-Z]{3}$")
     description: str = ""
-    gender: Literal["women", "men", "unisex"] = "unisex"
-    colours: list[str] = Field(default_factory=list)
-    pattern: str = "solid"
-    material: str = Field("", max_length=64)
-    fit: str = "regular"
+    gender: str = ""
+    age_group: str = ""
+    colours: list[str] = Field(default_factory=list, description="the merchant's colour names")
+    pattern: str = ""
+    material: str = ""
+    fit: str = ""
     sizes: dict[str, int] = Field(default_factory=dict, description="size label -> units in stock")
+    size_system: str = Field("", description="as the feed gives it: EU, US, UK, IT, FR...")
     images: list[str] = Field(default_factory=list, description="file names under --images")
+    group: str = Field("", description="the feed's product group (Shopify Handle, item_group_id)")
+    variant_skus: dict[str, str] = Field(default_factory=dict, description="size label -> the feed's variant SKU")
+    tags: list[str] = Field(default_factory=list)
+    active: bool = Field(True, description="False for drafts and archived products: stored, not shown")
     attributes: dict[str, Any] = Field(default_factory=dict)
 
-    @field_validator("category", "pattern", "fit")
+    @field_validator("title")
     @classmethod
-    def _in_vocabulary(cls, v: str, info: ValidationInfo) -> str:
-        return _one_of(v.lower(), VOCABULARIES[info.field_name], info.field_name)
+    def _title(cls, v: str) -> str:
+        return v[:TITLE_LENGTH]
 
-    @field_validator("colours")
+    @field_validator("material")
     @classmethod
-    def _colours(cls, v: list[str]) -> list[str]:
-        return [_one_of(c.strip().lower(), COLOURS, "colour") for c in v]
+    def _material(cls, v: str) -> str:
+        return v[:MATERIAL_LENGTH]
 
     @field_validator("sizes", mode="before")
     @classmethod
@@ -116,7 +116,7 @@ class CatalogRow(BaseModel):
         if not isinstance(v, dict):
             return v
         sizes: dict[Any, Any] = {}
-        for label, stock in (v.pairs if isinstance(v, _RepeatedKeys) else v.items()):
+        for label, stock in (v.pairs if isinstance(v, RepeatedKeys) else v.items()):
             label = label.strip() if isinstance(label, str) else label
             if label in sizes:
                 raise ValueError(f"the size label {label!r} appears twice; give each size once")
@@ -133,12 +133,6 @@ class CatalogRow(BaseModel):
         if long:
             raise ValueError(f"size labels are at most {SIZE_LABEL_LENGTH} characters (check {', '.join(long)})")
         return v
-
-
-def _one_of(value: str, allowed: Any, what: str) -> str:
-    if value not in allowed:
-        raise ValueError(f"unknown {what} {value!r}; use one of: {', '.join(allowed)}")
-    return value
 
 
 @dataclass
@@ -162,6 +156,9 @@ class ImportReport:
     retired: int = 0
     images: int = 0
     errors: list[RowError] = field(default_factory=list)
+    format: str = ""
+    unmapped: Counter[str] = field(default_factory=Counter)  # the merchant's category words that map to none
+    by_embedding: dict[str, str] = field(default_factory=dict)  # merchant words -> the category similarity chose
 
     @property
     def kept(self) -> int:
@@ -174,106 +171,21 @@ class ImportReport:
         return bool(self.added or self.updated or self.retired)
 
     def summary(self) -> str:
-        return (f"{self.added} added, {self.updated} updated, {self.unchanged} unchanged, {self.retired} retired, "
-                f"{self.images} images, {len(self.errors)} rows rejected.")
+        lines = [f"{self.added} added, {self.updated} updated, {self.unchanged} unchanged, {self.retired} retired, "
+                 f"{self.images} images, {len(self.errors)} rows rejected" + (f" ({self.format})." if self.format else ".")]
+        if self.by_embedding:
+            lines.append("Mapped by similarity: " + "; ".join(f"{text!r} -> {category}"
+                                                            for text, category in sorted(self.by_embedding.items())))
+        if self.unmapped:
+            lines.append("Kept as 'other' (no category matched; the words still search): " + "; ".join(
+                f"{text or '(no category given)'!r} x{count}" for text, count in self.unmapped.most_common()))
+        return "\n".join(lines)
 
-
-def _split(value: str) -> list[str]:
-    return [part.strip() for part in value.split("|") if part.strip()]
-
-
-def _csv_to_dict(raw: dict[str, str | None]) -> dict[str, Any]:
-    """CSV cells to the same shape a JSON line has; empty cells mean 'not given'."""
-    if None in raw:
-        raise ValueError(f"the row has more cells than the header ({len(raw) - 1} columns)")
-    row: dict[str, Any] = {k.strip(): v for k, v in raw.items() if v is not None and v.strip() != ""}
-    for key in ("colours", "images"):
-        if key in row:
-            row[key] = _split(row[key])
-    if "sizes" in row:
-        sizes = []
-        for part in _split(row["sizes"]):
-            label, sep, stock = part.rpartition(":")
-            if not sep or not stock.strip().lstrip("-").isdigit():
-                raise ValueError(f"sizes must read like S:3|M:0, not {row['sizes']!r}")
-            sizes.append((label.strip(), int(stock)))
-        row["sizes"] = _object(sizes)
-    if "attributes" in row:
-        row["attributes"] = json.loads(row["attributes"])
-    return row
-
-
-def _checked_lines(path: Path, lines: Iterable[str]) -> Iterator[str]:
-    """Each physical line, refused when it holds bytes that are not UTF-8 text or a NUL byte."""
-    for number, line in enumerate(lines, start=1):
-        if bad := _UNDECODABLE.search(line):
-            raise ImportFileError(path, number, f"not UTF-8 text (byte 0x{ord(bad.group()) - 0xDC00:02x})",
-                                  "save the file as UTF-8 and import it again")
-        if "\x00" in line:
-            raise ImportFileError(path, number, "a NUL byte (is it UTF-16 or not a text file?)",
-                                  "save the file as UTF-8 text and import it again")
-        yield line
-
-
-def _jsonl_rows(path: Path, f: Iterable[str]) -> Iterator[tuple[int, dict[str, Any] | Exception]]:
-    for number, line in enumerate(_checked_lines(path, f), start=1):
-        if not line.strip():
-            continue
-        try:
-            value = json.loads(line, object_pairs_hook=_object)
-        except json.JSONDecodeError as exc:
-            yield number, ValueError(f"not valid JSON: {exc.msg} at column {exc.colno}")
-            continue
-        if not isinstance(value, dict):
-            yield number, TypeError("each line must be a JSON object")
-        elif isinstance(value, _RepeatedKeys):
-            repeated = next(k for n, (k, _) in enumerate(value.pairs) if k in dict(value.pairs[:n]))
-            yield number, ValueError(f"the key {repeated!r} appears twice in the row; give each field once")
-        else:
-            yield number, value
-
-
-def _csv_rows(path: Path, f: Iterable[str]) -> Iterator[tuple[int, dict[str, Any] | Exception]]:
-    csv.field_size_limit(CSV_FIELD_LIMIT)  # process-wide; the default 131,072 is too small for descriptions
-    reader = csv.DictReader(_checked_lines(path, f))
-    while True:
-        try:
-            raw = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            line = reader.reader.line_num  # DictReader's own line_num is only set after a good row
-            if "field larger than field limit" in str(exc):
-                raise ImportFileError(path, line, f"a cell is longer than {CSV_FIELD_LIMIT:,} characters",
-                                      "shorten it (or check for an unclosed quote) and import the file again") from None
-            raise ImportFileError(path, line, f"not readable as CSV ({exc})",
-                                  "fix that line and import the file again") from None
-        try:
-            yield reader.line_num, _csv_to_dict(raw)
-        except (ValueError, json.JSONDecodeError) as exc:
-            yield reader.line_num, exc
-
-
-def read_rows(path: Path) -> list[tuple[int, dict[str, Any] | Exception]]:
-    """(line number, raw row or the error that makes it invalid) for each row of the whole file.
-
-    Raises ImportFileError when the file cannot be read to the end: then no row counts.
-    """
-    suffix = path.suffix.lower()
-    if suffix in (".jsonl", ".ndjson"):
-        parse = _jsonl_rows
-    elif suffix == ".csv":
-        parse = _csv_rows
-    else:
-        raise ValueError(f"{path.name}: use a .jsonl or .csv file")
-    try:
-        # surrogateescape: a non-UTF-8 byte reaches _checked_lines, which names its line; strict
-        # decoding would fail per read chunk, far from the line.
-        with path.open(encoding="utf-8", errors="surrogateescape", newline="" if parse is _csv_rows else None) as f:
-            return list(parse(path, f))
-    except OSError as exc:
-        raise ImportFileError(path, None, f"cannot be read ({exc.strerror or exc})",
-                              "check the file and import it again") from None
+    def count_category(self, row: CatalogRow, match: CategoryMatch) -> None:
+        if match.source == "embedding":
+            self.by_embedding[row.category or row.category_path] = match.category
+        elif match.category == "other":
+            self.unmapped[row.category or row.category_path] += 1
 
 
 def _reason(exc: Exception) -> str:
@@ -324,8 +236,8 @@ def _brand(session: Session, name: str, cache: dict[str, m.Brand]) -> m.Brand:
     return cache[name]
 
 
-PRODUCT_FIELDS = ("title", "description", "category", "gender", "colours", "pattern", "material", "fit", "price",
-                  "currency", "attributes")
+UNBRANDED = "Unbranded"  # a feed row with no brand (Shopify's Vendor may be empty)
+EXTRA_ATTRIBUTES = ("group", "variant_skus", "tags", "compare_at_price", "age_group", "category_path")
 Copy = tuple[Path, Path]  # (source image, where it goes under the data directory)
 
 
@@ -387,22 +299,59 @@ def _sync_images(product: m.Product, sku: str, images: list[tuple[Path, int, int
     return changed
 
 
-def _upsert(session: Session, row: CatalogRow, images: list[tuple[Path, int, int]], data_dir: Path,
-            brands: dict[str, m.Brand], copies: list[Copy]) -> Literal["added", "updated", "unchanged"]:
+class Mapper:
+    """The row's words onto the taxonomy; one mapping per distinct category text (feeds repeat them)."""
+
+    def __init__(self, taxonomy: Taxonomy, embed: Embed | None = None) -> None:
+        self.taxonomy, self.embed = taxonomy, embed
+        self.categories: dict[tuple[str, str], CategoryMatch] = {}
+
+    def category(self, row: CatalogRow) -> CategoryMatch:
+        key = (row.category, row.category_path)
+        if key not in self.categories:
+            self.categories[key] = self.taxonomy.map_category(row.category, row.category_path, self.embed)
+        return self.categories[key]
+
+    def fields(self, row: CatalogRow) -> dict[str, Any]:
+        """The product's columns from a row: mapped values for search, the merchant's words kept beside them."""
+        t = self.taxonomy
+        match = self.category(row)
+        extras = {name: value for name in EXTRA_ATTRIBUTES if (value := getattr(row, name))}
+        if "compare_at_price" in extras:
+            extras["compare_at_price"] = str(extras["compare_at_price"])
+        pattern = t.map_pattern(row.pattern) if row.pattern else None
+        if row.pattern and pattern is None:
+            extras["pattern_name"] = row.pattern  # a pattern we have no word for stays unknown, never "solid"
+        fit = row.fit.lower() if row.fit.lower() in FITS else ""
+        if row.fit and not fit:
+            extras["fit_name"] = row.fit
+        return {
+            "title": row.title, "description": row.description, "category": match.category, "family": match.family,
+            "merchant_category": (row.category or row.category_path)[:MERCHANT_CATEGORY_LENGTH],
+            "gender": t.map_gender(row.gender), "colours": t.map_colours(row.colours),
+            "colour_names": list(row.colours), "pattern": pattern or "", "material": row.material.lower(),
+            "fit": fit, "price": row.price, "currency": row.currency,
+            "size_system": t.size_system_of(list(row.sizes), row.size_system)[:SIZE_SYSTEM_LENGTH],
+            "attributes": row.attributes | extras, "active": row.active,
+        }
+
+
+def _upsert(session: Session, row: CatalogRow, fields: dict[str, Any], images: list[tuple[Path, int, int]],
+            data_dir: Path, brands: dict[str, m.Brand], copies: list[Copy]) -> Literal["added", "updated", "unchanged"]:
     """Write one row in place, and say what it did; the image files to copy are appended to copies."""
     product = session.scalar(select(m.Product).where(m.Product.sku == row.sku)
                              .options(selectinload(m.Product.brand), selectinload(m.Product.variants),
                                       selectinload(m.Product.images)))
-    fields = {name: getattr(row, name) for name in PRODUCT_FIELDS}
+    brand = row.brand or UNBRANDED
     if product is None:
-        product = m.Product(sku=row.sku, brand=_brand(session, row.brand, brands), active=True, **fields)
+        product = m.Product(sku=row.sku, brand=_brand(session, brand, brands), **fields)
         session.add(product)
         _sync_variants(product, row.sizes)
         _sync_images(product, row.sku, images, data_dir, copies)
         return "added"
-    changed = _assign(product, active=True, **fields)
-    if product.brand.name != row.brand:
-        product.brand = _brand(session, row.brand, brands)
+    changed = _assign(product, **fields)
+    if product.brand.name != brand:
+        product.brand = _brand(session, brand, brands)
         changed = True
     changed |= _sync_variants(product, row.sizes)
     changed |= _sync_images(product, row.sku, images, data_dir, copies)
@@ -424,11 +373,14 @@ def _retire_missing(session: Session, skus: set[str]) -> int:
 
 
 def import_catalog(store: Store, path: Path, data_dir: Path, image_dir: Path | None = None,
-                   progress: Any = None, full: bool = False) -> ImportReport:
+                   progress: Callable[[int], object] | None = None, full: bool = False, format: str | None = None,
+                   taxonomy: Taxonomy | None = None, embed: Embed | None = None) -> ImportReport:
     """Import path into store; see the module docstring. progress(n) is called per row when given.
 
-    full: the file is the whole catalog, so stored products it does not name are retired. A
-    rejected row still names its SKU: a typo in a row does not retire its product.
+    format: one of index.feeds.FORMATS, found from the content when None. full: the file is the
+    whole catalog, so stored products it does not name are retired. A rejected row still names its
+    SKU: a typo in a row does not retire its product. embed: texts to unit vectors, for category
+    words no synonym matches (None: synonyms only).
 
     Raises ImportFileError, before anything is written, when the file cannot be read in full
     or image_dir is not a folder, and (nothing written) when the database cannot save the import.
@@ -436,8 +388,10 @@ def import_catalog(store: Store, path: Path, data_dir: Path, image_dir: Path | N
     if image_dir is not None and not image_dir.is_dir():
         raise ImportFileError(path, None, f"the images folder {image_dir} is not a folder",
                               "give the folder the rows' image names are in")
-    rows = read_rows(path)  # the whole file first: a read error must come before the first write
-    report = ImportReport()
+    format = format or detect_format(path)
+    rows = read_feed(path, format)  # the whole file first: a read error must come before the first write
+    report = ImportReport(format=format)
+    mapper = Mapper(taxonomy or load_taxonomy(), embed)
     seen: dict[str, int] = {}
     named: set[str] = set()  # every SKU the file names, in good rows and rejected ones
     brands: dict[str, m.Brand] = {}
@@ -446,9 +400,10 @@ def import_catalog(store: Store, path: Path, data_dir: Path, image_dir: Path | N
             for line, raw in rows:
                 if progress:
                     progress(1)
-                sku = raw.get("sku") if isinstance(raw, dict) else None
+                sku = raw.get("sku") if isinstance(raw, dict) else getattr(raw, "sku", None)
                 if isinstance(sku, str):
                     named.add(sku.strip())
+                named.update(getattr(raw, "skus", ()))  # a reader's RowProblem: every SKU the product would have had
                 copies: list[Copy] = []
                 try:
                     if isinstance(raw, Exception):
@@ -458,7 +413,9 @@ def import_catalog(store: Store, path: Path, data_dir: Path, image_dir: Path | N
                         raise ValueError(f"SKU {row.sku} already appeared on line {seen[row.sku]}")
                     images = _check_images(row, image_dir)
                     with session.begin_nested():  # a refused row (or image copy) undoes only itself
-                        outcome = _upsert(session, row, images, data_dir, brands, copies)
+                        fields = mapper.fields(row)
+                        report.count_category(row, mapper.category(row))
+                        outcome = _upsert(session, row, fields, images, data_dir, brands, copies)
                         session.flush()
                         for source, dest in copies:  # the row is stored: now its files
                             dest.parent.mkdir(parents=True, exist_ok=True)

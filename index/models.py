@@ -92,15 +92,25 @@ class Product(Base):
     brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id"), index=True)
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
-    category: Mapped[str] = mapped_column(String(32), index=True)
+    category: Mapped[str] = mapped_column(String(32), index=True, doc=(
+        "The taxonomy's category (index/taxonomy.yaml), or 'other' when the merchant's words map to none."))
+    family: Mapped[str] = mapped_column(String(32), index=True, default="", server_default="")
+    merchant_category: Mapped[str] = mapped_column(String(200), default="", server_default="", doc=(
+        "The merchant's own words for the category, kept for display and search."))
     gender: Mapped[str] = mapped_column(String(16), default="unisex")
-    colours: Mapped[list[str]] = mapped_column(default=list)
-    pattern: Mapped[str] = mapped_column(String(16), default="solid")
+    colours: Mapped[list[str]] = mapped_column(default=list, doc="Colour families the merchant gave (mapped).")
+    colour_names: Mapped[list[str]] = mapped_column(default=list, server_default="[]", doc=(
+        "The merchant's own colour names ('Heather Grey'), kept for display and search."))
+    pattern: Mapped[str] = mapped_column(String(16), default="", doc="'' when the merchant gave none: unknown.")
     material: Mapped[str] = mapped_column(String(64), default="")
     fit: Mapped[str] = mapped_column(String(16), default="regular")
     price: Mapped[Decimal]
     currency: Mapped[str] = mapped_column(String(3), default="EUR")
+    size_system: Mapped[str] = mapped_column(String(16), default="", server_default="")
     attributes: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    inferred: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}", doc=(
+        "Attributes read from the product's image at index time (retrieval/enrich.py), each with its "
+        "confidence; they stand in only where the merchant gave nothing. Never written by an import."))
     active: Mapped[bool] = mapped_column(default=True, server_default=true(), doc=(
         "False once retired (a full import's file no longer lists it): hidden from search, kept for orders."))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -19,11 +19,19 @@ from sqlalchemy.orm import selectinload
 
 from index import models as m
 from index.store import Store
-from index.vocab import CATEGORIES, COLOURS, SIZE_LABELS
+from index.taxonomy import load_taxonomy
+from index.vocab import SIZE_LABELS
 from shopagent.errors import ShopError
 
 PRODUCT_IMAGE_DIR = "images"  # demo renders and imported product shots live under it
 MAX_ID = 2**63 - 1
+OTHER = "other"  # the category of a product whose merchant's words match no category of the taxonomy
+
+
+def family_of(category: str) -> str:
+    """The taxonomy family of a category ('' for 'other' or a name the taxonomy lacks)."""
+    info = load_taxonomy().categories.get(category)
+    return info.family if info else ""
 
 
 class ProductNotFound(ShopError, LookupError):
@@ -45,17 +53,26 @@ class BadFilterOption(ShopError):
     code = "unknown_filter_value"
 
 
+# An image-derived value stands in for a missing merchant value only at or above these confidences
+# (category and pattern: the net's probability; colour: the colour's share of the garment's pixels).
+CONFIDENT = {"category": 0.6, "pattern": 0.6, "colours": 0.3}
+Source = tuple[str, float]  # ("merchant" | "image" | "none", confidence)
+
+
 @dataclass(frozen=True)
 class ProductRow:
+    """A product as search, the agent and the index read it: merchant values, and where the merchant
+    gave none, confident values read from its image (sources says which, with the confidence)."""
+
     id: int
     sku: str
     title: str
     description: str
     brand: str
-    category: str
+    category: str  # 'other' when neither the merchant's words nor the image say
     gender: str
-    colours: tuple[str, ...]
-    pattern: str
+    colours: tuple[str, ...]  # colour families; empty when unknown
+    pattern: str  # '' when unknown
     material: str
     fit: str
     price: float
@@ -64,17 +81,29 @@ class ProductRow:
     sizes: tuple[str, ...] = ()
     sizes_in_stock: tuple[str, ...] = ()
     image: str | None = None  # path relative to the data directory
+    family: str = ""
+    merchant_category: str = ""
+    colour_names: tuple[str, ...] = ()  # the merchant's own colour words
+    size_system: str = ""
+    sources: dict[str, Source] = field(default_factory=dict, hash=False, compare=False)
 
     def text(self) -> str:
-        """What a text embedding of the product reads."""
+        """What a text embedding of the product reads: the merchant's words only (the image speaks for itself)."""
         extras = " ".join(f"{v} {k}" for k, v in sorted(self.attributes.items()) if isinstance(v, str))
-        return (f"{self.title}. {self.category.replace('-', ' ')}, {' and '.join(self.colours)}, {self.pattern}, "
-                f"{self.material}, {self.fit} fit, {extras}. {self.brand}. {self.description}")
+        colours = " and ".join(self.colour_names or (self.colours if self.source("colours") == "merchant" else ()))
+        category = self.merchant_category or self.category.replace("-", " ")
+        pattern = self.pattern if self.source("pattern") == "merchant" else ""
+        return (f"{self.title}. {category}, {colours}, {pattern}, {self.material}, {self.fit} fit, {extras}. "
+                f"{self.brand}. {self.description}")
+
+    def source(self, name: str) -> str:
+        """Where a value came from: merchant, image or none (the demo's rows are all merchant)."""
+        return self.sources.get(name, ("merchant", 1.0))[0]
 
     def card(self) -> dict:
         """The product as results show it everywhere (search, the agent's tools, the UI)."""
         return {"product_id": self.id, "sku": self.sku, "title": self.title, "brand": self.brand,
-                "category": self.category, "colours": list(self.colours), "pattern": self.pattern,
+                "category": self.category, "colours": list(self.colours), "pattern": self.pattern or None,
                 "price": self.price, "currency": self.currency, "sizes_in_stock": list(self.sizes_in_stock),
                 "image": self.image}
 
@@ -136,14 +165,49 @@ def _load(store: Store, where) -> list[ProductRow]:  # noqa: ANN001 (a SQLAlchem
 
 
 def _row(p: m.Product) -> ProductRow:
+    category, colours, pattern, sources = _effective(p)
     return ProductRow(
-        id=p.id, sku=p.sku, title=p.title, description=p.description, brand=p.brand.name, category=p.category,
-        gender=p.gender, colours=tuple(p.colours or ()), pattern=p.pattern, material=p.material, fit=p.fit,
+        id=p.id, sku=p.sku, title=p.title, description=p.description, brand=p.brand.name, category=category,
+        gender=p.gender, colours=colours, pattern=pattern, material=p.material, fit=p.fit,
         price=float(p.price), currency=p.currency, attributes=dict(p.attributes or {}),
         sizes=tuple(v.size_label for v in p.variants),
         sizes_in_stock=tuple(v.size_label for v in p.variants if v.stock > 0),
-        image=p.images[0].path if p.images else None,
+        image=p.images[0].path if p.images else None, family=p.family or family_of(category),
+        merchant_category=p.merchant_category or "", colour_names=tuple(p.colour_names or ()),
+        size_system=p.size_system or "", sources=sources,
     )
+
+
+def _effective(p: m.Product) -> tuple[str, tuple[str, ...], str, dict[str, Source]]:
+    """Category, colours and pattern as search uses them: the merchant's, else the image's when confident.
+
+    The image's category stands in only when the merchant's words mapped to no category.
+    """
+    inferred = p.inferred or {}
+    sources: dict[str, Source] = {}
+    category = p.category
+    if category != OTHER:
+        sources["category"] = ("merchant", 1.0)
+    elif (guess := inferred.get("category")) and guess[1] >= CONFIDENT["category"] \
+            and (not p.family or family_of(guess[0]) == p.family):
+        category, sources["category"] = guess[0], ("image", float(guess[1]))
+    else:
+        sources["category"] = ("none", 0.0)
+    colours = tuple(p.colours or ())
+    if colours:
+        sources["colours"] = ("merchant", 1.0)
+    else:
+        confident = [(name, share) for name, share in inferred.get("colours", []) if share >= CONFIDENT["colours"]]
+        colours = tuple(name for name, _ in confident)
+        sources["colours"] = ("image", float(confident[0][1])) if confident else ("none", 0.0)
+    pattern = p.pattern or ""
+    if pattern:
+        sources["pattern"] = ("merchant", 1.0)
+    elif (guess := inferred.get("pattern")) and guess[1] >= CONFIDENT["pattern"]:
+        pattern, sources["pattern"] = guess[0], ("image", float(guess[1]))
+    else:
+        sources["pattern"] = ("none", 0.0)
+    return category, colours, pattern, sources
 
 
 @dataclass
@@ -160,6 +224,8 @@ class Filters:
     materials: set[str] = field(default_factory=set)
     exclude_materials: set[str] = field(default_factory=set)
     exclude_categories: set[str] = field(default_factory=set)
+    families: set[str] = field(default_factory=set)  # tops, bottoms, footwear...: any category in them
+    exclude_families: set[str] = field(default_factory=set)
     gender: str | None = None
     lengths: set[str] = field(default_factory=set)
     sleeves: set[str] = field(default_factory=set)
@@ -176,7 +242,8 @@ class Filters:
         Category, colour and size must be in the vocabulary (BadFilterOption names the close
         matches and the valid values); brands depend on the catalog and are checked by the search.
         """
-        for kind, value, known in (("category", category, CATEGORIES), ("colour", colour, COLOURS),
+        taxonomy = load_taxonomy()
+        for kind, value, known in (("category", category, taxonomy.categories), ("colour", colour, taxonomy.colours),
                                    ("size", size, {s for labels in SIZE_LABELS.values() for s in labels})):
             if value is not None and value not in known:
                 raise BadFilterOption(unknown_value(kind, value, known))
@@ -202,17 +269,27 @@ class Filters:
         return merged
 
     def violations(self, p: ProductRow) -> list[str]:
-        """The constraints p breaks (empty when it satisfies all): the one definition of a match."""
+        """The constraints p breaks (empty when it satisfies all): the one definition of a match.
+
+        A constraint on a value p's data does not know (no colour given or confidently read from the
+        image, no pattern, no material, category 'other') is not broken: unknowns() names it, and search
+        ranks by it instead.
+        """
+        colours = set(p.colours)
         checks = [
-            (self.categories and p.category not in self.categories, "category"),
+            (self.categories and p.category != OTHER and p.category not in self.categories, "category"),
+            (self.categories and p.category == OTHER and p.family
+             and p.family not in {family_of(c) for c in self.categories}, "category"),
+            (self.families and p.family not in self.families and p.family != "", "family"),
             (p.category in self.exclude_categories, "excluded category"),
-            (self.colours and not self.colours & set(p.colours), "colour"),
-            (self.exclude_colours & set(p.colours), "excluded colour"),
-            (self.patterns and p.pattern not in self.patterns, "pattern"),
+            (p.family in self.exclude_families, "excluded family"),
+            (self.colours and colours and not self.colours & colours, "colour"),
+            (self.exclude_colours & colours, "excluded colour"),
+            (self.patterns and p.pattern and p.pattern not in self.patterns, "pattern"),
             (p.pattern in self.exclude_patterns, "excluded pattern"),
             (self.brands and p.brand not in self.brands, "brand"),
             (p.brand in self.exclude_brands, "excluded brand"),
-            (self.materials and p.material not in self.materials, "material"),
+            (self.materials and p.material and p.material not in self.materials, "material"),
             (p.material in self.exclude_materials, "excluded material"),
             (self.gender and p.gender not in (self.gender, "unisex"), "gender"),
             (self.lengths and p.attributes.get("length") not in self.lengths, "length"),
@@ -223,6 +300,17 @@ class Filters:
             (self.in_stock and not p.sizes_in_stock, "in stock"),
         ]
         return [name for broken, name in checks if broken]
+
+    def unknowns(self, p: ProductRow) -> list[str]:
+        """The wanted values p's data cannot confirm or deny: they rank p, they do not exclude it."""
+        checks = [
+            (self.categories and p.category == OTHER, "category"),
+            (self.families and not p.family, "family"),
+            (self.colours and not p.colours, "colour"),
+            (self.patterns and not p.pattern, "pattern"),
+            (self.materials and not p.material, "material"),
+        ]
+        return [name for unknown, name in checks if unknown]
 
 
 class ProductTable:
@@ -236,6 +324,8 @@ class ProductTable:
         self.prices = np.array([r.price for r in rows], np.float64)
         self.catalog_version = catalog_version
         self.brands = sorted({r.brand for r in rows})
+        self.size_labels = {label for r in rows for label in r.sizes}
+        self.categories = {r.category for r in rows}
 
     @classmethod
     def from_store(cls, store: Store) -> ProductTable:
@@ -254,3 +344,7 @@ class ProductTable:
         if filters.price_max is not None:
             mask &= self.prices <= filters.price_max
         return np.array([r.id for r, ok in zip(self.rows, mask) if ok and not filters.violations(r)], np.int64)
+
+    def unknown_counts(self, filters: Filters, ids: np.ndarray) -> np.ndarray:
+        """How many of the wanted values each product's data leaves unknown (search ranks those lower)."""
+        return np.array([len(filters.unknowns(self.by_id[int(i)])) for i in ids], np.float32)

@@ -15,39 +15,35 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from index.products import Filters
-from index.vocab import CATEGORIES, COLOURS, SIZE_LABELS
+from index.taxonomy import MULTI, load_taxonomy
+from index.vocab import CATEGORIES, SIZE_LABELS
 from shopagent.errors import ShopError
 
-CATEGORY_WORDS = {
-    "t-shirt": ["t-shirt", "t shirt", "tshirt", "tee", "tank top", "top"],
-    "trousers": ["trousers", "trouser", "pants", "chinos", "slacks"],
-    "pullover": ["pullover", "sweater", "jumper", "knit", "sweatshirt"],
-    "dress": ["dress", "gown", "frock"],
-    "coat": ["coat", "overcoat", "trench", "parka"],
-    "sandal": ["sandal", "sandals", "flip flops", "slides"],
-    "shirt": ["shirt", "blouse", "button-down", "button down"],
-    "sneaker": ["sneaker", "sneakers", "trainers", "trainer", "running shoes"],
-    "bag": ["bag", "handbag", "tote", "purse", "backpack"],
-    "ankle-boot": ["ankle boot", "ankle boots", "ankle-boot", "boots", "boot", "booties"],
-    "skirt": ["skirt"],
-    "jeans": ["jeans", "denims"],
-    "shorts": ["shorts", "short pants"],
-    "hoodie": ["hoodie", "hoody", "hooded sweatshirt"],
-    "jacket": ["jacket", "blazer", "bomber"],
-}
-COLOUR_WORDS = {name: [name] for name in COLOURS} | {
-    "grey": ["grey", "gray", "charcoal"], "navy": ["navy", "dark blue", "navy blue"], "burgundy": ["burgundy", "maroon",
-    "wine", "bordeaux"], "beige": ["beige", "cream", "tan", "camel", "sand", "ecru"], "olive": ["olive", "khaki"],
-    "purple": ["purple", "violet", "lilac", "lavender"], "teal": ["teal", "turquoise"], "light blue": ["light blue",
-    "sky blue", "baby blue", "pale blue"], "white": ["white", "off-white", "ivory"], "pink": ["pink", "rose"],
-}
-PATTERN_WORDS = {
-    "solid": ["plain", "solid", "block colour", "block color", "no pattern"],
-    "stripes": ["striped", "stripes", "stripe", "stripy", "breton", "pinstripe"],
-    "checks": ["checked", "checks", "checkered", "plaid", "tartan", "gingham"],
-    "dots": ["polka-dot", "polka dot", "polka dots", "dots", "dotted", "spotted", "spots"],
-    "print": ["floral", "print", "printed", "flowers", "flowery", "patterned"],
-}
+UNSAFE_QUERY_WORDS = {"check", "uni", "body"}  # everyday words in a request ("check my order")
+
+
+def _inverted(words: dict[str, str], *names: str) -> dict[str, list[str]]:
+    """canonical -> its words, from the taxonomy's word -> canonical (each canonical name a word of its own)."""
+    table: dict[str, list[str]] = {name: [name] for name in names}
+    for word, canonical in words.items():
+        if word not in UNSAFE_QUERY_WORDS and len(word) > 2:
+            table.setdefault(canonical, []).append(word)
+    return table
+
+
+@lru_cache(maxsize=1)
+def _taxonomy_tables() -> dict[str, dict[str, list[str]]]:
+    """The shopper's words for categories, families, colours and patterns: the catalog taxonomy's, so a
+    query and an import read "tee", "charcoal" or "plaid" the same way."""
+    t = load_taxonomy()
+    made_of = set(MATERIALS)  # "linen shirt" is a shirt and linen: the words are read apart
+    categories = {w: c for w, c in t.category_words().items() if not set(w.split()) & made_of}
+    return {"category": _inverted(categories), "family": _inverted(t.family_words(), *t.families),
+            "colour": _inverted({w: c for w, c in t.colour_words().items() if w not in MATERIALS},  # linen: a fabric
+                                *(c for c in t.colours if c != MULTI)),
+            "pattern": _inverted(t.pattern_words(), *t.patterns)}
+
+
 MATERIALS = sorted({m for c in CATEGORIES.values() for m in c.materials})
 GENDER_WORDS = {"women": ["women's", "womens", "women", "ladies", "for her", "woman"],
                 "men": ["men's", "mens", "men", "for him", "man"]}
@@ -88,8 +84,8 @@ def _phrase_pattern(words: list[str]) -> str:
 def _vocabulary(brands: tuple[str, ...]) -> list[tuple[str, str, str]]:
     """(kind, canonical value, regex) for every phrase we know, longest phrases first."""
     entries = []
-    for kind, table in (("category", CATEGORY_WORDS), ("colour", COLOUR_WORDS), ("pattern", PATTERN_WORDS),
-                        ("gender", GENDER_WORDS), ("sleeve", SLEEVE_WORDS)):
+    tables = _taxonomy_tables()
+    for kind, table in (*tables.items(), ("gender", GENDER_WORDS), ("sleeve", SLEEVE_WORDS)):
         for value, words in table.items():
             entries += [(kind, value, w) for w in words]
     entries += [("material", m, m) for m in MATERIALS] + [("length", x, x) for x in LENGTHS]
@@ -142,14 +138,16 @@ def _include(filters: Filters, kind: str, value: str) -> None:
     if kind == "gender":
         filters.gender = value
         return
-    target = {"category": filters.categories, "colour": filters.colours, "pattern": filters.patterns,
+    target = {"category": filters.categories, "family": filters.families, "colour": filters.colours,
+              "pattern": filters.patterns,
               "material": filters.materials, "brand": filters.brands, "length": filters.lengths,
               "sleeve": filters.sleeves}[kind]
     target.add(value)
 
 
 def _exclude(filters: Filters, kind: str, value: str) -> None:
-    target = {"category": filters.exclude_categories, "colour": filters.exclude_colours,
+    target = {"category": filters.exclude_categories, "family": filters.exclude_families,
+              "colour": filters.exclude_colours,
               "pattern": filters.exclude_patterns, "material": filters.exclude_materials,
               "brand": filters.exclude_brands}.get(kind)
     if target is None:

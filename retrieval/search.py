@@ -14,15 +14,16 @@ Either way every result passes every filter: the filters decide membership, vect
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from PIL import Image
 
-from index.products import Filters, ProductRow, ProductTable, unknown_value
+from index.products import OTHER, Filters, ProductRow, ProductTable, family_of, unknown_value
 from index.store import Store
 from index.vector_index import VectorIndex
-from index.vocab import CATEGORIES, COLOURS, PATTERNS, SIZE_LABELS
+from index.taxonomy import load_taxonomy
+from index.vocab import SIZE_LABELS
 from retrieval.attributes import AttributeModel, GarmentAttributes, attribute_weights_path
 from retrieval.embedders import Embedder, load_embedder, normalise
 from retrieval.indexer import index_folder
@@ -38,6 +39,45 @@ LONGER = {"shorts": {"categories": {"trousers", "jeans"}}, "skirt": {"lengths": 
           "dress": {"lengths": {"midi", "maxi"}}}
 SHORTER = {"trousers": {"categories": {"shorts"}}, "jeans": {"categories": {"shorts"}},
            "skirt": {"lengths": {"mini", "midi"}}, "dress": {"lengths": {"mini", "midi"}}}
+
+
+UNKNOWN_PENALTY = 0.05  # per wanted value a product's data cannot confirm: known matches rank first
+
+
+def _without(**cleared: object):  # noqa: ANN202 (a Filters -> Filters step)
+    return lambda f: replace(f, **{name: (set() if isinstance(getattr(f, name), set) else value)
+                                   for name, value in cleared.items()})
+
+
+def _widen_to_family(f: Filters) -> Filters:
+    families = {family_of(c) for c in f.categories} - {""}
+    return replace(f, categories=set(), families=f.families | families) if families else f
+
+
+RELAXATIONS = [  # in the order they give way: the least telling first
+    ("pattern", _without(patterns=None, exclude_patterns=None)),
+    ("material", _without(materials=None, exclude_materials=None)),
+    ("colour", _without(colours=None, exclude_colours=None)),
+    ("cut", _without(lengths=None, sleeves=None)),
+    ("size", _without(size=None, in_stock=False)),
+    ("price", _without(price_min=None, price_max=None)),
+    ("brand", _without(brands=None, exclude_brands=None)),
+    ("gender", _without(gender=None)),
+    ("category", _widen_to_family),
+]
+
+
+def ranked_words(wanted: Filters, products: list[ProductRow]) -> str:
+    """The note that says which wanted values ranked some results instead of filtering them."""
+    counts: dict[str, int] = {}
+    for p in products:
+        for name in wanted.unknowns(p):
+            counts[name] = counts.get(name, 0) + 1
+    if not counts:
+        return ""
+    parts = [f"its {name} for {n} of {len(products)}" for name, n in sorted(counts.items())]
+    return ("The catalog does not say " + "; ".join(parts) + " of these, so those words ranked them (by photo and "
+            "description) instead of filtering them out.")
 
 
 class UnknownFilterValue(QueryError):
@@ -65,6 +105,7 @@ class SearchResponse:
     embedder_id: str
     notes: list[str] = field(default_factory=list)
     image_attributes: dict | None = None
+    relaxed: list[str] = field(default_factory=list)  # constraints dropped because nothing met them all
 
 
 class SearchService:
@@ -115,29 +156,38 @@ class SearchService:
                 raise QueryError("'longer' and 'shorter' change a garment in a photo; add a photo, or say the "
                                  "length you want (mini, midi, maxi).")
             query = self.embedder.encode_texts([parsed.semantic_text or parsed.text])[0]
-        ids, scores, strategy, candidates = self._rank(query, wanted, max(3 * k, 30))
-        if len(ids) == 0:
+        ids, scores, strategy, candidates, relaxed = self._rank_relaxing(query, wanted, max(3 * k, 30))
+        if relaxed:
+            notes.append(f"Nothing matched all of: {'; '.join(self._describe(wanted))}. I relaxed "
+                         f"{relaxed[0]} to show the closest.")
+        elif len(ids) == 0:
             notes.append("No product passes all of: " + "; ".join(self._describe(wanted)) + ". Try removing one.")
         chosen = mmr(ids, scores, self.index, k, diversity)
         hits = [SearchHit(self.table.by_id[int(i)], float(s), self._why(self.table.by_id[int(i)], wanted, float(s),
                                                                         image is not None, bool(text)))
                 for i, s in chosen]
+        ranked = ranked_words(wanted, [h.product for h in hits])
+        if ranked:
+            notes.append(ranked)
         understood = (parsed.understood if parsed else []) + self._describe(filters or Filters())
         return SearchResponse(hits, understood, strategy, candidates, self.embedder.id, notes,
-                              attrs.as_dict() if attrs else None)
+                              attrs.as_dict() if attrs else None, relaxed)
 
     def validate(self, filters: Filters) -> None:
-        """Typed filter values must exist in the catalog's vocabulary: a typo is an error, not zero results."""
-        known = {"categories": set(CATEGORIES), "colours": set(COLOURS), "patterns": set(PATTERNS),
-                 "brands": set(self.table.brands)}
+        """Typed filter values must exist in the taxonomy: a typo is an error, not zero results."""
+        taxonomy = load_taxonomy()
+        known = {"categories": set(taxonomy.categories) | {OTHER}, "colours": set(taxonomy.colours),
+                 "patterns": set(taxonomy.patterns), "brands": set(self.table.brands),
+                 "families": set(taxonomy.families)}
         for name, values in known.items():
-            for value in getattr(filters, name) | getattr(filters, f"exclude_{name}"):
+            for value in getattr(filters, name) | getattr(filters, f"exclude_{name}", set()):
                 if value not in values:
-                    kind = name[:-1] if name != "categories" else "category"
+                    kind = {"categories": "category", "families": "family"}.get(name, name[:-1])
                     raise UnknownFilterValue(unknown_value(kind, value, values))
         sizes = {label for labels in SIZE_LABELS.values() for label in labels}
-        if filters.size is not None and filters.size not in sizes:
-            raise UnknownFilterValue(f"unknown size {filters.size!r}. Sizes are XS-XXL, W26-W38 and EU 36-46.")
+        if filters.size is not None and filters.size not in sizes and filters.size not in self.table.size_labels:
+            raise UnknownFilterValue(f"unknown size {filters.size!r}. Sizes are XS-XXL, W26-W38, EU 36-46 and the "
+                                     "sizes the shop's products list.")
 
     # ------------------------------------------------------------ images
 
@@ -179,6 +229,39 @@ class SearchService:
 
     # ------------------------------------------------------------ ranking
 
+    def _rank_relaxing(self, query: np.ndarray, wanted: Filters,
+                       pool: int) -> tuple[np.ndarray, np.ndarray, str, int, list[str]]:
+        """_rank, giving constraints up while nothing passes them all; the relaxed ones are returned.
+
+        A query that names a category the catalog holds never comes back empty. One constraint is given
+        up if that is enough (the first in pattern, material, colour, cut, size, price, brand, gender,
+        then the category widened to its family), else they give way in that order, one after another.
+        When the shop sells none of the category, its family is taken first.
+        """
+        ranked = self._rank(query, wanted, pool)
+        if len(ranked[0]) or wanted.is_empty():
+            return *ranked, []
+        start, steps = wanted, [loosen for _, loosen in RELAXATIONS]
+        if wanted.categories and not wanted.categories & self.table.categories:
+            start, steps = _widen_to_family(wanted), steps[:-1]
+            if len((ranked := self._rank(query, start, pool))[0]):
+                return *ranked, [self._describe_change(wanted, start)]
+        for loosen in steps:  # one at a time
+            looser = loosen(start)
+            if looser != start and len((ranked := self._rank(query, looser, pool))[0]):
+                return *ranked, [self._describe_change(wanted, looser)]
+        current = start
+        for loosen in steps:  # one after another
+            current = loosen(current)
+            if len((ranked := self._rank(query, current, pool))[0]):
+                return *ranked, [self._describe_change(wanted, current)]
+        return *ranked, []
+
+    def _describe_change(self, before: Filters, after: Filters) -> str:
+        """The constraints before has and after lacks, as the answer names them ("colour red and price at most 1")."""
+        kept = set(self._describe(after))
+        return " and ".join(part for part in self._describe(before) if part not in kept)
+
     def _rank(self, query: np.ndarray, wanted: Filters, pool: int) -> tuple[np.ndarray, np.ndarray, str, int]:
         """(ids, scores) of the best `pool` products passing the filters, the strategy, and the candidate count."""
         if wanted.is_empty():
@@ -189,6 +272,7 @@ class SearchService:
         candidates = candidates[np.isin(candidates, self.index.ids)]
         if len(candidates) <= EXACT_LIMIT or len(candidates) < EXACT_SHARE * len(self.index):
             scores = self.index.exact_scores(query, candidates) if len(candidates) else np.zeros(0, np.float32)
+            scores = scores - UNKNOWN_PENALTY * self.table.unknown_counts(wanted, candidates)
             order = np.argsort(-scores)[:pool]
             return candidates[order], scores[order], f"exact over {len(candidates)} filtered", len(candidates)
         allowed = set(candidates.tolist())
@@ -197,8 +281,10 @@ class SearchService:
             scores, ids = self.index.search(query, fetch)
             keep = np.array([int(i) in allowed for i in ids[0]])
             if keep.sum() >= pool or fetch >= len(self.index):
-                return (ids[0][keep][:pool], scores[0][keep][:pool], f"ANN top {fetch}, post-filtered",
-                        len(candidates))
+                kept, kept_scores = ids[0][keep], scores[0][keep] - UNKNOWN_PENALTY * self.table.unknown_counts(
+                    wanted, ids[0][keep])
+                order = np.argsort(-kept_scores)[:pool]
+                return kept[order], kept_scores[order], f"ANN top {fetch}, post-filtered", len(candidates)
             fetch = min(len(self.index), fetch * 2)
 
     # ------------------------------------------------------------ explanations
@@ -206,10 +292,10 @@ class SearchService:
     @staticmethod
     def _describe(f: Filters) -> list[str]:
         parts = [f"{name} {', '.join(sorted(values))}" for name, values in
-                 [("category", f.categories), ("colour", f.colours), ("pattern", f.patterns), ("brand", f.brands),
+                 [("category", f.categories), ("family", f.families), ("colour", f.colours), ("pattern", f.patterns), ("brand", f.brands),
                   ("material", f.materials), ("length", f.lengths), ("sleeves", f.sleeves),
                   ("not", f.exclude_colours | f.exclude_patterns | f.exclude_brands | f.exclude_materials
-                   | f.exclude_categories)] if values]
+                   | f.exclude_categories | f.exclude_families)] if values]
         if f.price_min is not None:
             parts.append(f"price at least {f.price_min:g}")
         if f.price_max is not None:
@@ -223,14 +309,18 @@ class SearchService:
     @staticmethod
     def _why(p: ProductRow, f: Filters, score: float, by_image: bool, by_text: bool) -> list[str]:
         why = []
-        if f.categories:
-            why.append(f"is a {p.category}")
+        unknown = set(f.unknowns(p))
+        if f.categories and "category" not in unknown:
+            why.append(f"is a {p.category}" + (" (read from its photo)" if p.source("category") == "image" else ""))
         matched_colours = f.colours & set(p.colours)
         if matched_colours:
-            why.append(f"in {', '.join(sorted(matched_colours))}")
-        if f.patterns:
+            why.append(f"in {', '.join(sorted(matched_colours))}"
+                       + (" (read from its photo)" if p.source("colours") == "image" else ""))
+        if f.patterns and "pattern" not in unknown:
             why.append(f"pattern {p.pattern}")
-        if f.materials:
+        if unknown:
+            why.append(f"{', '.join(sorted(unknown))} not known: ranked by its photo and words")
+        if f.materials and "material" not in unknown:
             why.append(f"made of {p.material}")
         if f.brands:
             why.append(f"by {p.brand}")
@@ -239,7 +329,7 @@ class SearchService:
         if f.size:
             why.append(f"size {f.size} in stock")
         excluded = (f.exclude_colours | f.exclude_patterns | f.exclude_materials | f.exclude_brands
-                    | f.exclude_categories)
+                    | f.exclude_categories | f.exclude_families)
         if excluded:
             why.append(f"not {', '.join(sorted(excluded))}")
         kind = "looks like your photo" if by_image and not by_text else \

@@ -52,11 +52,11 @@ def test_jsonl_with_good_and_bad_rows_keeps_the_good_and_names_the_bad(store: St
                                                                      image_dir: Path) -> None:
     lines = [
         json.dumps(_good("A-1", images=["good.jpg"])),                  # 1 good
-        json.dumps(_good("A-2", category="spacesuit")),                 # 2 unknown category
+        json.dumps(_good("A-2", category="spacesuit")),                 # 2 a category we lack: kept as other
         "{not json",                                                     # 3 malformed
         json.dumps(_good("A-3", price="-5")),                            # 4 negative price
         "",                                                              # 5 blank: ignored
-        json.dumps(_good("A-4", colours=["navy", "chartreuse"])),        # 6 unknown colour
+        json.dumps(_good("A-4", colours=["navy", "chartreuse"])),        # 6 a colour name we lack: kept
         json.dumps(_good("A-5", images=["broken.jpg"])),                 # 7 corrupt image
         json.dumps(_good("A-6", images=["bomb.png"])),                   # 8 decompression bomb
         json.dumps(_good("A-7", images=["../imgs/../../etc/passwd"])),   # 9 leaves the folder
@@ -70,13 +70,12 @@ def test_jsonl_with_good_and_bad_rows_keeps_the_good_and_names_the_bad(store: St
     path = tmp_path / "catalog.jsonl"
     path.write_text("\n".join(lines) + "\n")
     report = import_catalog(store, path, tmp_path / "data", image_dir)
-    assert (report.added, report.updated, report.images) == (2, 0, 1)
+    assert (report.added, report.updated, report.images) == (4, 0, 1)
     bad = {e.line: e.reason for e in report.errors}
-    assert sorted(bad) == [2, 3, 4, 6, 7, 8, 9, 10, 11, 12, 13, 15]
-    assert "unknown category 'spacesuit'" in bad[2] and "shirt" in bad[2]
+    assert sorted(bad) == [3, 4, 7, 8, 9, 10, 11, 12, 13, 15]
+    assert report.unmapped == {"spacesuit": 1} and "'spacesuit' x1" in report.summary()
     assert "not valid JSON" in bad[3]
     assert "price" in bad[4]
-    assert "chartreuse" in bad[6]
     assert "damaged" in bad[7] or "not an image" in bad[7]
     assert "megapixels" in bad[8] or "not an image" in bad[8]
     assert "leaves the --images folder" in bad[9]
@@ -86,7 +85,11 @@ def test_jsonl_with_good_and_bad_rows_keeps_the_good_and_names_the_bad(store: St
     assert "at least 64 px" in bad[13]
     with store.session() as s:
         products = {p.sku: p for p in s.scalars(select(m.Product))}
-        assert set(products) == {"A-1", "A-10"}
+        assert set(products) == {"A-1", "A-2", "A-4", "A-10"}
+        assert (products["A-2"].category, products["A-2"].merchant_category) == ("other", "spacesuit")
+        assert (products["A-4"].colours, products["A-4"].colour_names) == (["navy"], ["navy", "chartreuse"])
+        assert (products["A-1"].category, products["A-1"].family, products["A-1"].pattern) == ("shirt", "tops", "")
+        assert products["A-10"].pattern == "stripes"
         assert products["A-1"].images[0].path.startswith("images/imported/")
         assert (tmp_path / "data" / products["A-1"].images[0].path).is_file()
         assert [(v.size_label, v.stock) for v in products["A-10"].variants] == [("S", 2), ("M", 0)]
@@ -117,7 +120,7 @@ def test_csv_import_and_upsert_by_sku(store: Store, tmp_path: Path) -> None:
 def test_unsupported_file_type_is_refused(sqlite_store: Store, tmp_path: Path) -> None:
     path = tmp_path / "catalog.xlsx"
     path.write_text("x")
-    with pytest.raises(ValueError, match="jsonl or .csv"):
+    with pytest.raises(ImportFileError, match="not a format shopagent reads.*shopify"):
         import_catalog(sqlite_store, path, tmp_path)
 
 
@@ -259,7 +262,7 @@ def test_importing_the_same_file_twice_changes_nothing(store: Store, tmp_path: P
     again = import_catalog(store, path, tmp_path / "data", image_dir)
     assert (again.added, again.updated, again.unchanged, again.retired, again.images, again.errors) == (0, 0, 5, 0, 0, [])
     assert again.kept == 5 and not again.changed
-    assert again.summary() == "0 added, 0 updated, 5 unchanged, 0 retired, 0 images, 0 rows rejected."
+    assert again.summary() == "0 added, 0 updated, 5 unchanged, 0 retired, 0 images, 0 rows rejected (jsonl)."
     assert store.catalog_version() == version  # nothing changed: the index is not made stale
     with store.session() as s:
         assert {p.sku: (p.id, p.updated_at, [i.id for i in p.images]) for p in s.scalars(select(m.Product))} == before
@@ -355,17 +358,17 @@ def test_repeated_size_labels_are_refused_in_one_line(store: Store, tmp_path: Pa
         json.dumps(_good("D-2", sizes={"M": 1, " M ": 2})),
         json.dumps(_good("D-3", sizes={"EXTRA-EXTRA-LARGE-TALL": 1})),
         '{"sku": "D-4", "sku": "D-5", "title": "Tee", "brand": "Acme", "category": "t-shirt", "price": "9.90"}',
-        json.dumps(_good("D-6", material="m" * 65)),
+        json.dumps(_good("D-6", material="m" * 65, title="t" * 300)),  # cut to fit, not refused
         json.dumps(_good("D-7", sizes={"M": 2**31})),
         json.dumps(_good("D-8")),
     ])
     report = import_catalog(store, path, tmp_path / "data")
     bad = {e.line: e.reason for e in report.errors}
-    assert report.added == 1 and sorted(bad) == [1, 2, 3, 4, 5, 6]
+    assert report.added == 2 and sorted(bad) == [1, 2, 3, 4, 6]
     assert "the size label 'M' appears twice" in bad[1] and "the size label 'M' appears twice" in bad[2]
     assert "at most 16 characters" in bad[3]
     assert "the key 'sku' appears twice" in bad[4]
-    assert "material" in bad[5] and "stock" in bad[6]
+    assert "stock" in bad[6]
     csv_path = tmp_path / "feed.csv"
     csv_path.write_text("sku,title,brand,category,price,sizes\nD-9,Tee,Acme,t-shirt,9.90,S:1|M:2|S:3\n")
     csv_report = import_catalog(store, csv_path, tmp_path / "data")
@@ -409,7 +412,7 @@ def test_cli_reimport_reports_unchanged_and_full_retires(tmp_path: Path) -> None
     assert first.exit_code == 0 and "2 added, 0 updated, 0 unchanged, 0 retired" in first.output, first.output
     second = runner.invoke(app, ["catalog", "import", str(path)], env=env)
     assert second.exit_code == 0, second.output
-    assert "0 added, 0 updated, 2 unchanged, 0 retired, 0 images, 0 rows rejected." in second.output
+    assert "0 added, 0 updated, 2 unchanged, 0 retired, 0 images, 0 rows rejected (jsonl)." in second.output
     _feed(tmp_path, [_good("C-1", sizes={"S": 1, "M": 2})])
     full = runner.invoke(app, ["catalog", "import", "--full", str(path)], env=env)
     assert full.exit_code == 0 and "0 updated, 1 unchanged, 1 retired" in full.output, full.output

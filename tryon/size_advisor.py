@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 from index import models as m
 from index.images import open_image
 from index.store import Store
-from index.vocab import CATEGORIES, KNOWN_SIZE_KEY
+from index.taxonomy import load_taxonomy
+from index.vocab import KNOWN_SIZE_KEY
 from tryon.body import analyze
 from tryon.sizing import EASE_CM, ChartRow, Measurement, SizeAdvice, advise
 from shopagent.errors import ShopError
@@ -85,7 +86,8 @@ class SizeAdvisor:
                 raise UnknownCustomer(f"no customer {customer_id}.")
             stated = {k: Measurement(float(v)) for k in MEASURES
                       if (v := getattr(customer, f"{k}_cm")) is not None}
-            usual = (customer.known_sizes or {}).get(KNOWN_SIZE_KEY.get(CATEGORIES[p.category].size_system, ""))
+            info = load_taxonomy().categories.get(p.category)
+            usual = (customer.known_sizes or {}).get(KNOWN_SIZE_KEY.get(info.size_system, "") if info else "")
             return advise(p.category, p.brand.name, self.chart(s, p), stated | (measurements or {}),
                           str(customer.fit_preference), self._returns_in_brand(s, customer_id, p),
                           self._review_fit(s, p), usual)

@@ -33,7 +33,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from index.vocab import CATEGORIES
+from index.taxonomy import load_taxonomy
 
 EASE_CM = {"slim": -1.0, "regular": 0.0, "relaxed": 2.0}
 RETURN_STEP_CM, RETURN_CAP_CM = 2.0, 4.0
@@ -136,7 +136,7 @@ def advise(category: str, brand: str, chart: list[ChartRow], measurements: dict[
            fit_preference: str = "regular", returns_in_brand: list[tuple[str, str]] | None = None,
            review_fit: dict[str, int] | None = None, usual_label: str | None = None) -> SizeAdvice:
     """The size to take, or a refusal that says what is missing."""
-    cat = CATEGORIES.get(category)
+    cat = load_taxonomy().categories.get(category)
     if cat is None:
         return SizeAdvice(None, 0.0, f"I do not know the category {category!r}.")
     if cat.size_system == "one_size":

@@ -56,4 +56,21 @@ def load_embedder(settings: Settings) -> LoadedEmbedder:
                                     f"using the builtin embedder {embedder.id}")
 
 
-__all__ = ["Embedder", "LoadedEmbedder", "load_embedder", "normalise", "resolve_device", "find_local_model"]
+class TextSimilarity:
+    """Texts to unit vectors with the settings' text model, loaded on first use: an import whose category
+    words all match a synonym never pays the few seconds MiniLM takes to load."""
+
+    def __init__(self, model_id: str) -> None:
+        self.model_id = model_id
+        self._model = None
+
+    def __call__(self, texts: list[str]) -> np.ndarray:
+        if self._model is None:
+            from retrieval.embedders.builtin import load_text_model
+
+            self._model, _ = load_text_model(self.model_id)
+        return normalise(self._model.encode(texts, batch_size=64, convert_to_numpy=True, show_progress_bar=False))
+
+
+__all__ = ["Embedder", "LoadedEmbedder", "TextSimilarity", "load_embedder", "normalise", "resolve_device",
+           "find_local_model"]

@@ -20,7 +20,8 @@ from sqlalchemy import select
 from index import models as m
 from index.products import Filters, ProductRow, ProductTable
 from index.store import Store
-from index.vocab import CATEGORIES, KNOWN_SIZE_KEY
+from index.taxonomy import load_taxonomy
+from index.vocab import KNOWN_SIZE_KEY
 from retrieval.recsys.data import Interactions, Matrix
 from retrieval.recsys.models import ALS, BPR, Hybrid, ItemKNN, Popularity, UserKNN, attribute_features
 from shopagent.errors import NotReady, ShopError
@@ -187,7 +188,8 @@ class RecommendationService:
     @staticmethod
     def _fits(p: ProductRow, who: Customer) -> bool:
         """In stock in the customer's usual size for this size system; any stock when the size is unknown."""
-        key = KNOWN_SIZE_KEY.get(CATEGORIES[p.category].size_system) if p.category in CATEGORIES else None
+        info = load_taxonomy().categories.get(p.category)
+        key = KNOWN_SIZE_KEY.get(info.size_system) if info else None
         size = who.sizes.get(key) if key else None
         return size in p.sizes_in_stock if size else bool(p.sizes_in_stock)
 

@@ -46,24 +46,32 @@ def demo_data(
 
 
 def catalog_import(
-    file: Annotated[Path, typer.Argument(help="A .jsonl or .csv file, one product per line (schema: README).")],
-    images: Annotated[Optional[Path], typer.Option("--images", help="Folder the rows' image names are in.")] = None,
+    file: Annotated[Path, typer.Argument(help="A Shopify product CSV export, a Merchant Center feed (TSV or XML), "
+                                               "or the project's .jsonl / .csv (schema: README).")],
+    images: Annotated[Optional[Path], typer.Option("--images", help="Folder the rows' image files are in (feeds' "
+                                                   "image URLs are matched by file name; nothing is downloaded).")] = None,
     full: Annotated[bool, typer.Option("--full", help="The file is the whole catalog: retire products it does not "
                                        "list (hidden from search, kept for orders).")] = False,
+    format: Annotated[Optional[str], typer.Option("--format", help="shopify, merchant-tsv, merchant-xml, jsonl or "
+                                                  "csv (default: found from the file's content).")] = None,
 ) -> None:
     """Import products, updating them in place by SKU. Bad rows are listed by line; good rows are kept.
 
-    A file that cannot be read in full (not UTF-8, unreadable CSV) imports nothing: one line names where.
+    Categories, colours and sizes are kept in the shop's own words and mapped onto the taxonomy; a
+    category nothing matches is kept as 'other' and listed. A file that cannot be read in full (not
+    UTF-8, unreadable CSV or XML) imports nothing: one line names where.
     """
     from tqdm import tqdm
 
     from index.importer import import_catalog
+    from retrieval.embedders import TextSimilarity
 
     settings = load_settings()
     store = open_store(settings)
     with tqdm(desc=f"importing {file.name}", unit="row", leave=False) as bar:
         try:
-            report = import_catalog(store, file, settings.data_dir, images, progress=bar.update, full=full)
+            report = import_catalog(store, file, settings.data_dir, images, progress=bar.update, full=full,
+                                    format=format, embed=TextSimilarity(settings.text_model))
         except ValueError as exc:  # ImportFileError included
             raise fail(str(exc)) from None
     console.print(report.summary())
@@ -87,6 +95,8 @@ def catalog_stats_cmd() -> None:
         console.print("categories: " + ", ".join(f"{k} {v}" for k, v in stats.categories.items()))
         console.print("brands: " + ", ".join(f"{k} {v}" for k, v in stats.brands.items()))
         console.print(f"prices: {stats.price_min:.2f} to {stats.price_max:.2f}; "
-                      f"{stats.in_stock_variants:,} size variants in stock")
+                      f"{stats.in_stock_variants:,} size variants in stock; {stats.retired:,} products retired")
+        console.print("values of shown products, by source (merchant / read from the image / unknown): " + "; ".join(
+            f"{name} {c['merchant']:,} / {c['image']:,} / {c['none']:,}" for name, c in stats.sources.items()))
     else:
         console.print("The catalog is empty: run `shopagent demo-data` or `shopagent catalog import FILE`.")
