@@ -38,7 +38,7 @@ def _taxonomy_tables() -> dict[str, dict[str, list[str]]]:
     t = load_taxonomy()
     made_of = set(MATERIALS)  # "linen shirt" is a shirt and linen: the words are read apart
     categories = {w: c for w, c in t.category_words().items() if not set(w.split()) & made_of}
-    return {"category": _inverted(categories), "family": _inverted(t.family_words(), *t.families),
+    return {"category": _inverted(categories), "family": _inverted(t.family_words()),
             "colour": _inverted({w: c for w, c in t.colour_words().items() if w not in MATERIALS},  # linen: a fabric
                                 *(c for c in t.colours if c != MULTI)),
             "pattern": _inverted(t.pattern_words(), *t.patterns)}

@@ -89,3 +89,33 @@ def bench_tryon(
         for part in report(store, settings.data_dir, photos, per_category, out, progress):
             show(part)
     note(f"before/after pictures in {out}")
+
+
+def bench_catalog(
+    shared: Annotated[Path, typer.Option(help="The folder holding photos/garments and datasets/clothing "
+                                              "(labelled real photos).")] = Path("../shared"),
+    limit: Annotated[int, typer.Option(help="Phone photos to sell (split by contributor into dev and held-out).")]
+    = 400,
+    work: Annotated[Optional[Path], typer.Option(help="Where the benchmark's shops go (default: a temporary "
+                                                      "folder, removed after).")] = None,
+) -> None:
+    """Real photos sold through a Shopify export and a Merchant Center feed: imports (twice), index build with
+    image enrichment (products/s), and precision@10 of category and colour + category queries."""
+    import tempfile
+
+    from eval.bench_catalog import report
+
+    if not (shared / "photos" / "garments" / "labels.csv").is_file():
+        raise fail(f"{shared} holds no photos/garments/labels.csv: give --shared the folder with the labelled photos.")
+    with tempfile.TemporaryDirectory(prefix="bench-catalog-") as tmp, one_line_errors():
+        for part in report(load_settings(), shared, work or Path(tmp), limit, progress):
+            show(part)
+
+
+def bench_taxonomy() -> None:
+    """How well merchant category words map onto the taxonomy: dev and held-out cases, by source."""
+    from eval.bench_taxonomy import report
+
+    with one_line_errors():
+        for part in report():
+            show(part)

@@ -71,6 +71,7 @@ def search(
         response = service.search(query, picture, k=k, filters=filters)
     if as_json:
         console.print_json(json.dumps({"understood": response.understood, "notes": response.notes,
+                                       "relaxed": response.relaxed,
                                        "strategy": response.strategy, "image": response.image_attributes,
                                        "results": [h.as_dict() for h in response.hits]}))
         return
