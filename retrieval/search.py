@@ -41,6 +41,7 @@ SHORTER = {"trousers": {"categories": {"shorts"}}, "jeans": {"categories": {"sho
            "skirt": {"lengths": {"mini", "midi"}}, "dress": {"lengths": {"mini", "midi"}}}
 
 
+FILL_GAP = 1.0  # the family's products rank below every product of the named category
 UNKNOWN_PENALTY = 0.05  # per wanted value a product's data cannot confirm: known matches rank first
 
 
@@ -57,13 +58,13 @@ def _widen_to_family(f: Filters) -> Filters:
 RELAXATIONS = [  # in the order they give way: the least telling first
     ("pattern", _without(patterns=None, exclude_patterns=None)),
     ("material", _without(materials=None, exclude_materials=None)),
+    ("category", _widen_to_family),  # a shop's "blouse" may be the shopper's "shirt": before the colour goes
     ("colour", _without(colours=None, exclude_colours=None)),
     ("cut", _without(lengths=None, sleeves=None)),
     ("size", _without(size=None, in_stock=False)),
     ("price", _without(price_min=None, price_max=None)),
     ("brand", _without(brands=None, exclude_brands=None)),
     ("gender", _without(gender=None)),
-    ("category", _widen_to_family),
 ]
 
 
@@ -157,7 +158,14 @@ class SearchService:
                                  "length you want (mini, midi, maxi).")
             query = self.embedder.encode_texts([parsed.semantic_text or parsed.text])[0]
         ids, scores, strategy, candidates, relaxed = self._rank_relaxing(query, wanted, max(3 * k, 30))
-        if relaxed:
+        ids, scores, widened, filled = self._fill_from_family(query, wanted, ids, scores, k, max(3 * k, 30),
+                                                              relaxed)
+        if widened:
+            relaxed.append(widened)
+            notes.append(f"Only {len(ids) - filled} of these match {self._describe(wanted)[0]}; the rest "
+                         f"are other {', '.join(sorted({family_of(c) for c in wanted.categories}))} that match the "
+                         "rest (shops name the same garment differently).")
+        elif relaxed:
             notes.append(f"Nothing matched all of: {'; '.join(self._describe(wanted))}. I relaxed "
                          f"{relaxed[0]} to show the closest.")
         elif len(ids) == 0:
@@ -234,16 +242,15 @@ class SearchService:
         """_rank, giving constraints up while nothing passes them all; the relaxed ones are returned.
 
         A query that names a category the catalog holds never comes back empty. One constraint is given
-        up if that is enough (the first in pattern, material, colour, cut, size, price, brand, gender,
-        then the category widened to its family), else they give way in that order, one after another.
-        When the shop sells none of the category, its family is taken first.
+        up if that is enough (the first in RELAXATIONS' order), else they give way in that order, one
+        after another. When the shop sells none of the category, its family is taken first.
         """
         ranked = self._rank(query, wanted, pool)
         if len(ranked[0]) or wanted.is_empty():
             return *ranked, []
         start, steps = wanted, [loosen for _, loosen in RELAXATIONS]
         if wanted.categories and not wanted.categories & self.table.categories:
-            start, steps = _widen_to_family(wanted), steps[:-1]
+            start, steps = _widen_to_family(wanted), [loosen for _, loosen in RELAXATIONS if loosen != _widen_to_family]
             if len((ranked := self._rank(query, start, pool))[0]):
                 return *ranked, [self._describe_change(wanted, start)]
         for loosen in steps:  # one at a time
@@ -256,6 +263,25 @@ class SearchService:
             if len((ranked := self._rank(query, current, pool))[0]):
                 return *ranked, [self._describe_change(wanted, current)]
         return *ranked, []
+
+    def _fill_from_family(self, query: np.ndarray, wanted: Filters, ids: np.ndarray, scores: np.ndarray, k: int,
+                          pool: int, relaxed: list[str]) -> tuple[np.ndarray, np.ndarray, str, int]:
+        """Fewer than k products of the category: the rest of its family that meets every other wish follows.
+
+        A shop's "blouse" is a shopper's "shirt": the results of the named category come first, the
+        family's after them (their scores lowered below every one of those), and the constraint is named.
+        """
+        wider = _widen_to_family(wanted)
+        if relaxed or len(ids) >= k or wider == wanted:
+            return ids, scores, "", 0
+        more_ids, more_scores, _, _ = self._rank(query, wider, pool)
+        fresh = ~np.isin(more_ids, ids)
+        if not fresh.any():
+            return ids, scores, "", 0
+        floor = (scores.min() if len(scores) else 0.0) - FILL_GAP
+        lowered = more_scores[fresh] - more_scores[fresh].max() + floor
+        return (np.concatenate([ids, more_ids[fresh]]), np.concatenate([scores, lowered]).astype(np.float32),
+                self._describe_change(wanted, wider), int(fresh.sum()))
 
     def _describe_change(self, before: Filters, after: Filters) -> str:
         """The constraints before has and after lacks, as the answer names them ("colour red and price at most 1")."""

@@ -15,7 +15,7 @@ def describe_look(product_id: int, size: str | None = None) -> dict:
     ctx = current()
     row = ctx.product(product_id)
     colours = " and ".join(row.colours)
-    pattern = "" if row.pattern == "solid" else f"{row.pattern} "
+    pattern = "" if row.pattern in ("solid", "") else f"{row.pattern} "
     look = f"a {colours} {pattern}{row.category.replace('-', ' ')} in {row.material}, {row.fit} fit"
     fit = "no size chosen"
     advice = None
