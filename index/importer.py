@@ -159,6 +159,7 @@ class ImportReport:
     format: str = ""
     unmapped: Counter[str] = field(default_factory=Counter)  # the merchant's category words that map to none
     by_embedding: dict[str, str] = field(default_factory=dict)  # merchant words -> the category similarity chose
+    missing_images: list[str] = field(default_factory=list)  # named by a kept row, not in --images
 
     @property
     def kept(self) -> int:
@@ -176,6 +177,9 @@ class ImportReport:
         if self.by_embedding:
             lines.append("Mapped by similarity: " + "; ".join(f"{text!r} -> {category}"
                                                             for text, category in sorted(self.by_embedding.items())))
+        if self.missing_images:
+            lines.append(f"{len(self.missing_images)} images named by kept rows are not in --images (or no --images "
+                         f"was given); the products are kept without them. First: {self.missing_images[0]}.")
         if self.unmapped:
             lines.append("Kept as 'other' (no category matched; the words still search): " + "; ".join(
                 f"{text or '(no category given)'!r} x{count}" for text, count in self.unmapped.most_common()))
@@ -213,17 +217,26 @@ def _refused(exc: SQLAlchemyError) -> str:
     return f"could not be stored: the database refused it{detail}"
 
 
-def _check_images(row: CatalogRow, image_dir: Path | None) -> list[tuple[Path, int, int]]:
-    found = []
+def _check_images(row: CatalogRow, image_dir: Path | None) -> tuple[list[tuple[Path, int, int]], list[str]]:
+    """The row's images that are there, checked, and the names of those that are not.
+
+    A missing file (or no --images folder) does not cost the shop its product: a feed names images
+    by URL and only some may have been fetched. A file that is there must be a safe, readable image.
+    """
+    found, missing = [], []
     for name in row.images:
         if image_dir is None:
-            raise ImageError(f"image {name} given but no --images folder")
+            missing.append(name)
+            continue
         path = (image_dir / name).resolve()
         if image_dir.resolve() not in path.parents:
             raise ImageError(f"image path {name} leaves the --images folder")
+        if not path.is_file():
+            missing.append(name)
+            continue
         image = open_image(path)
         found.append((path, image.width, image.height))
-    return found
+    return found, missing
 
 
 def _brand(session: Session, name: str, cache: dict[str, m.Brand]) -> m.Brand:
@@ -411,7 +424,7 @@ def import_catalog(store: Store, path: Path, data_dir: Path, image_dir: Path | N
                     row = CatalogRow.model_validate(raw)
                     if row.sku in seen:
                         raise ValueError(f"SKU {row.sku} already appeared on line {seen[row.sku]}")
-                    images = _check_images(row, image_dir)
+                    images, missing = _check_images(row, image_dir)
                     with session.begin_nested():  # a refused row (or image copy) undoes only itself
                         fields = mapper.fields(row)
                         report.count_category(row, mapper.category(row))
@@ -426,6 +439,7 @@ def import_catalog(store: Store, path: Path, data_dir: Path, image_dir: Path | N
                     continue
                 seen[row.sku] = line
                 report.images += len(copies)
+                report.missing_images += [f"line {line} ({row.sku}): {name}" for name in missing]
                 setattr(report, outcome, getattr(report, outcome) + 1)
             if full:
                 report.retired = _retire_missing(session, named)

@@ -464,3 +464,27 @@ def test_image_names_html_text_and_slugs() -> None:
     assert html_text(html) == "Care\nWash cold\nDry flat\nA\nB"
     assert (slug("Off White"), slug("Rosé / Gold"), slug("  ")) == ("off-white", "rose-gold", "")
     assert len(slug("黒")) == 8 and slug("黒") == slug("黒")
+
+
+def _xml_file(tmp_path: Path) -> Path:
+    path = tmp_path / "feed.xml"
+    path.write_text(MERCHANT_XML)
+    return path
+
+
+@pytest.mark.parametrize("kind", ["shopify", "merchant-tsv", "merchant-xml"])
+def test_each_feed_imports_and_imports_again_without_rejecting_for_words(store, tmp_path: Path,  # noqa: ANN001
+                                                                      kind: str) -> None:
+    """On SQLite and PostgreSQL: the good products kept whatever their category or colour words, and the
+    same file again rejects nothing new and changes nothing."""
+    from index.importer import import_catalog
+
+    path = {"shopify": lambda: _shopify_file(tmp_path), "merchant-tsv": lambda: _tsv_file(tmp_path),
+            "merchant-xml": lambda: _xml_file(tmp_path)}[kind]()
+    first = import_catalog(store, path, tmp_path / "data")
+    assert first.format == kind and first.added > 0
+    assert not [e for e in first.errors if "category" in e.reason or "colour" in e.reason], first.errors
+    again = import_catalog(store, path, tmp_path / "data")
+    assert (again.added, again.updated, again.unchanged) == (0, 0, first.kept)
+    assert first.missing_images and "kept without them" in first.summary()  # no --images: products kept
+    assert [str(e) for e in again.errors] == [str(e) for e in first.errors]  # the same bad cells, nothing more
