@@ -256,7 +256,8 @@ def report(settings: Settings, shared: Path, work: Path, limit: int = 400,
     yield speed
     yield ("precision@10 is taken over min(10, right products) results; colour + category counts the results in the "
            "query's colour (their category is what the category rows measure). Only the product shots have colour "
-           "labels. Phone photos are split by contributor (a hash of sender_id); nothing was tuned on the held-out half.")
+           "labels. Phone photos are split by contributor (a hash of sender_id); nothing was tuned on the held-out "
+           "half.")
 
 
 def _quality_rows(table: Table, set_name: str, run: ShopRun) -> None:

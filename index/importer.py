@@ -173,7 +173,8 @@ class ImportReport:
 
     def summary(self) -> str:
         lines = [f"{self.added} added, {self.updated} updated, {self.unchanged} unchanged, {self.retired} retired, "
-                 f"{self.images} images, {len(self.errors)} rows rejected" + (f" ({self.format})." if self.format else ".")]
+                 f"{self.images} images, {len(self.errors)} rows rejected"
+                 + (f" ({self.format})." if self.format else ".")]
         if self.by_embedding:
             lines.append("Mapped by similarity: " + "; ".join(f"{text!r} -> {category}"
                                                             for text, category in sorted(self.by_embedding.items())))

@@ -9,7 +9,13 @@ Filters and vectors meet one of two ways, whichever is cheaper at that catalog s
   score exactly those ids' stored vectors;
 - post-filter: otherwise ask the ANN index for more than needed (k / selectivity, doubled
   until enough pass) and drop what fails the filters.
-Either way every result passes every filter: the filters decide membership, vectors only order.
+The filters decide membership, vectors only order, with three softenings for real catalogs:
+- a wanted value a product's data does not know (no colour given nor confidently read from its
+  photo, category 'other') does not exclude it; it ranks it a little lower (UNKNOWN_PENALTY),
+  and a note says which words ranked rather than filtered;
+- when nothing passes, constraints give way in RELAXATIONS' order and a note says which;
+- when fewer than k products are of the named category, the rest of its family follows them.
+`SearchResponse.relaxed` names what gave way; with it empty, every result passes every filter.
 """
 
 from __future__ import annotations
@@ -250,7 +256,7 @@ class SearchService:
             return *ranked, []
         start, steps = wanted, [loosen for _, loosen in RELAXATIONS]
         if wanted.categories and not wanted.categories & self.table.categories:
-            start, steps = _widen_to_family(wanted), [loosen for _, loosen in RELAXATIONS if loosen != _widen_to_family]
+            start, steps = _widen_to_family(wanted), [step for step in steps if step is not _widen_to_family]
             if len((ranked := self._rank(query, start, pool))[0]):
                 return *ranked, [self._describe_change(wanted, start)]
         for loosen in steps:  # one at a time
@@ -318,8 +324,9 @@ class SearchService:
     @staticmethod
     def _describe(f: Filters) -> list[str]:
         parts = [f"{name} {', '.join(sorted(values))}" for name, values in
-                 [("category", f.categories), ("family", f.families), ("colour", f.colours), ("pattern", f.patterns), ("brand", f.brands),
-                  ("material", f.materials), ("length", f.lengths), ("sleeves", f.sleeves),
+                 [("category", f.categories), ("family", f.families), ("colour", f.colours),
+                  ("pattern", f.patterns), ("brand", f.brands), ("material", f.materials), ("length", f.lengths),
+                  ("sleeves", f.sleeves),
                   ("not", f.exclude_colours | f.exclude_patterns | f.exclude_brands | f.exclude_materials
                    | f.exclude_categories | f.exclude_families)] if values]
         if f.price_min is not None:

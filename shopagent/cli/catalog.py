@@ -48,8 +48,9 @@ def demo_data(
 def catalog_import(
     file: Annotated[Path, typer.Argument(help="A Shopify product CSV export, a Merchant Center feed (TSV or XML), "
                                                "or the project's .jsonl / .csv (schema: README).")],
-    images: Annotated[Optional[Path], typer.Option("--images", help="Folder the rows' image files are in (feeds' "
-                                                   "image URLs are matched by file name; nothing is downloaded).")] = None,
+    images: Annotated[Optional[Path], typer.Option(
+        "--images", help="Folder the rows' image files are in (feeds' image URLs are matched by file name; nothing "
+                         "is downloaded).")] = None,
     full: Annotated[bool, typer.Option("--full", help="The file is the whole catalog: retire products it does not "
                                        "list (hidden from search, kept for orders).")] = False,
     format: Annotated[Optional[str], typer.Option("--format", help="shopify, merchant-tsv, merchant-xml, jsonl or "
