@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from index.images import open_image
+from index.images import ImageError, open_image
 
 
 def _gradient(top: int, dtype: type) -> np.ndarray:
@@ -44,3 +44,29 @@ def test_8_bit_images_are_unchanged() -> None:
     data = io.BytesIO()
     Image.fromarray(_gradient(255, np.int32)).save(data, format="TIFF")  # "I" with 8-bit values
     assert np.asarray(open_image(data.getvalue())).mean() == pytest.approx(127.5, abs=1)
+
+
+def _jpeg(size: tuple[int, int], **save: object) -> bytes:
+    data = io.BytesIO()
+    Image.fromarray(np.random.default_rng(0).integers(0, 255, (size[1], size[0], 3), dtype=np.uint8)).save(
+        data, format="JPEG", **save)
+    return data.getvalue()
+
+
+def test_a_draft_decodes_a_big_jpeg_at_a_reduced_scale_never_below_the_side_asked() -> None:
+    assert open_image(_jpeg((2048, 1536)), draft=256).size == (256, 192)  # 1/8 scale
+    assert open_image(_jpeg((1000, 700)), draft=256).size == (500, 350)  # 1/2: 1/4 would be 250 < 256
+    assert open_image(_jpeg((400, 300)), draft=256).size == (400, 300)  # under twice the side: decoded whole
+    assert open_image(_jpeg((2048, 1536))).size == (2048, 1536)  # no draft, no reduction
+    png = io.BytesIO()
+    Image.new("RGB", (2048, 1536), "red").save(png, format="PNG")
+    assert open_image(png.getvalue(), draft=256).size == (2048, 1536)  # only JPEG decoders can
+
+
+def test_a_draft_keeps_the_orientation_and_the_size_checks() -> None:
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotated 90 degrees
+    assert open_image(_jpeg((2048, 1024), exif=exif), draft=256).size == (128, 256)
+    assert open_image(_jpeg((1000, 70)), draft=256).size == (500, 35)  # 70 px is enough: checked before the draft
+    with pytest.raises(ImageError, match="at least 64 px"):
+        open_image(_jpeg((1000, 60)), draft=256)
