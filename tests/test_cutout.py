@@ -38,3 +38,29 @@ def test_white_on_white_is_found_by_its_faint_edge() -> None:
 def test_nothing_on_the_background_gives_the_centre() -> None:
     mask = garment_mask(np.full((120, 90, 3), 200, np.uint8))
     assert mask[60, 45] and not mask[0, 0] and 0.3 < mask.mean() < 0.6
+
+
+def test_the_opencv_morphology_is_scipys() -> None:
+    from scipy import ndimage
+
+    from index.cutout import dilate, erode, fill_holes
+
+    rng = np.random.default_rng(1)
+    for _ in range(200):
+        mask = rng.random(tuple(rng.integers(1, 50, 2))) < rng.random()
+        for n in (1, 2, 3):
+            assert (erode(mask, n) == ndimage.binary_erosion(mask, iterations=n)).all()
+            assert (dilate(mask, n) == ndimage.binary_dilation(mask, iterations=n)).all()
+        assert (fill_holes(mask) == ndimage.binary_fill_holes(mask)).all()
+
+
+def test_grabcut_finds_a_garment_on_a_busy_background_at_its_working_size() -> None:
+    from index.cutout import GrabCut
+
+    rng = np.random.default_rng(0)
+    rgb = np.repeat(np.repeat(rng.integers(60, 200, (32, 24, 3), dtype=np.uint8), 8, axis=0), 8, axis=1)
+    rgb[60:200, 50:140] = (200, 20, 30)  # a red garment in the middle of a 256 x 192 noisy frame
+    for grabcut in (GrabCut(256, 4), GrabCut(160, 2)):
+        mask = garment_mask(rgb, grabcut)
+        assert mask.shape == rgb.shape[:2] and mask[70:190, 60:130].all()
+        assert mask.sum() < 1.3 * 140 * 90  # and little of the background
