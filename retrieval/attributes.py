@@ -12,6 +12,9 @@ body module knows where the torso is).
   catalog colour (CIEDE2000).
 - pattern: `PatternNet`, a small CNN on a texture patch from inside the garment.
 
+The image work (`prepare`: work size, white balance, mask, views, colours) is apart from the nets
+(`AttributeModel.recognize_prepared`), so the index build runs it in worker processes.
+
 The weights are one file (both nets and their metadata). The repository ships one trained by
 that command (`retrieval/weights/attributes.pt`); a newer one in the data directory wins.
 """
@@ -25,11 +28,10 @@ from pathlib import Path
 import numpy as np
 import torch
 from PIL import Image
-from scipy import ndimage
 from skimage.color import deltaE_ciede2000, rgb2lab
 from torch import nn
 
-from index.cutout import garment_mask, plain_background
+from index.cutout import GRABCUT, GrabCut, erode, garment_mask, plain_background
 from index.vocab import CATEGORIES, COLOURS, PATTERNS
 from shopagent.errors import NotReady
 
@@ -40,6 +42,7 @@ FMNIST_SIDE = 28
 PATCH_SIDE = 48
 WORK_SIDE = 256  # images are analysed at this longest side: enough for colour and texture, and fast
 MIN_COLOUR_SHARE = 0.12
+COLOUR_SAMPLES = 3000  # colours are read from about this many of the garment's pixels
 
 
 class AttributeModelMissing(NotReady):
@@ -130,7 +133,7 @@ def fmnist_view(rgb: np.ndarray, mask: np.ndarray) -> np.ndarray:
 def texture_patch(rgb: np.ndarray, mask: np.ndarray, centre: tuple[float, float] | None = None,
                   scale: float = 1.0) -> np.ndarray:
     """A square patch from inside the garment, 48x48x3, standardised per channel (CHW float)."""
-    inner = ndimage.binary_erosion(mask, iterations=3) if mask.sum() > 400 else mask
+    inner = erode(mask, 3) if mask.sum() > 400 else mask
     y0, y1, x0, x1 = _bbox(inner if inner.any() else mask)
     side = max(8, int(min(y1 - y0, x1 - x0) * 0.5 * scale))
     if centre is None:
@@ -158,41 +161,62 @@ def _palette_lab() -> np.ndarray:
 
 def name_colour(lab: np.ndarray) -> str:
     """The catalog colour nearest to one CIELAB value (CIEDE2000)."""
+    return _name_colours(lab.reshape(1, 3))[0]
+
+
+def _name_colours(labs: np.ndarray) -> list[str]:
+    """The nearest catalog colour of each CIELAB row, in one call."""
     palette = _palette_lab()
-    distances = deltaE_ciede2000(np.repeat(lab.reshape(1, 3), len(palette), axis=0), palette)
-    return COLOUR_NAMES[int(np.argmin(distances))]
+    distances = deltaE_ciede2000(np.repeat(labs, len(palette), axis=0), np.tile(palette, (len(labs), 1)))
+    return [COLOUR_NAMES[int(i)] for i in distances.reshape(len(labs), len(palette)).argmin(axis=1)]
 
 
 def _kmeans(points: np.ndarray, k: int, iterations: int = 12) -> tuple[np.ndarray, np.ndarray]:
-    """Plain Lloyd's k-means, seeded by farthest points so runs are identical."""
+    """Plain Lloyd's k-means, seeded by farthest points so runs are identical. It stops once the labels
+    repeat (every further iteration would give the same centres); the arithmetic is the textbook one's,
+    term for term, so the result is too."""
     centres = [points[0]]
+    nearest = np.sum((points - points[0]) ** 2, axis=1)
     for _ in range(1, k):
-        d = np.min([np.sum((points - c) ** 2, axis=1) for c in centres], axis=0)
-        centres.append(points[int(np.argmax(d))])
+        centres.append(points[int(np.argmax(nearest))])
+        nearest = np.minimum(nearest, np.sum((points - centres[-1]) ** 2, axis=1))
     centres = np.array(centres)
+    columns = [np.ascontiguousarray(points[:, c:c + 1]) for c in range(points.shape[1])]
+    labels = None
     for _ in range(iterations):
-        labels = np.argmin(((points[:, None, :] - centres[None]) ** 2).sum(-1), axis=1)
-        for j in range(k):
-            if np.any(labels == j):
-                centres[j] = points[labels == j].mean(axis=0)
+        distances = (columns[0] - centres[:, 0]) ** 2
+        for c in range(1, len(columns)):
+            distances += (columns[c] - centres[:, c]) ** 2
+        new = distances.argmin(axis=1)
+        if labels is not None and np.array_equal(new, labels):
+            break
+        labels = new
+        counts = np.bincount(labels, minlength=len(centres))
+        grouped, ends = points[np.argsort(labels, kind="stable")], np.cumsum(counts)
+        for j in np.flatnonzero(counts):
+            centres[j] = grouped[ends[j] - counts[j]:ends[j]].mean(axis=0)
     return centres, labels
 
 
-def dominant_colours(rgb: np.ndarray, mask: np.ndarray, k: int = 4) -> list[tuple[str, float]]:
-    """Named colours covering at least 12% of the garment, largest share first."""
-    lab = rgb2lab(rgb)[mask]
-    if len(lab) == 0:
+def garment_lab(rgb: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """CIELAB of an even sample of about COLOUR_SAMPLES of the garment's pixels (only those are converted)."""
+    pixels = rgb[mask]
+    step = max(1, len(pixels) // COLOUR_SAMPLES)
+    return rgb2lab(pixels[::step][None])[0] if len(pixels) else np.zeros((0, 3))
+
+
+def dominant_colours(rgb: np.ndarray, mask: np.ndarray, k: int = 4,
+                     lab: np.ndarray | None = None) -> list[tuple[str, float]]:
+    """Named colours covering at least 12% of the garment, largest share first (lab: garment_lab's, when known)."""
+    points = garment_lab(rgb, mask) if lab is None else lab
+    if len(points) == 0:
         return []
-    step = max(1, len(lab) // 3000)
-    points = lab[::step]
     centres, labels = _kmeans(points, min(k, len(points)))
-    weights = _without_blends(centres, np.array([np.mean(labels == j) for j in range(len(centres))]))
+    weights = _without_blends(centres, np.bincount(labels, minlength=len(centres)) / len(labels))
     shares: dict[str, float] = {}
-    for j, centre in enumerate(centres):
-        share = float(weights[j])
+    for name, share in zip(_name_colours(centres), weights):
         if share > 0:
-            name = name_colour(centre)
-            shares[name] = shares.get(name, 0.0) + share
+            shares[name] = shares.get(name, 0.0) + float(share)
     ranked = sorted(shares.items(), key=lambda kv: -kv[1])
     return [(n, round(s, 3)) for n, s in ranked if s >= MIN_COLOUR_SHARE] or ranked[:1]
 
@@ -212,11 +236,10 @@ def _without_blends(centres: np.ndarray, shares: np.ndarray, tolerance: float = 
     return shares
 
 
-def colour_histogram(rgb: np.ndarray, mask: np.ndarray) -> np.ndarray:
+def colour_histogram(rgb: np.ndarray, mask: np.ndarray, lab: np.ndarray | None = None) -> np.ndarray:
     """Soft share of the garment's pixels per catalog colour: a light-robust colour signature."""
-    lab = rgb2lab(rgb)[mask]
-    step = max(1, len(lab) // 3000)
-    d = np.linalg.norm(lab[::step, None, :] - _palette_lab()[None], axis=-1)
+    lab = garment_lab(rgb, mask) if lab is None else lab
+    d = np.linalg.norm(lab[:, None, :] - _palette_lab()[None], axis=-1)
     weights = np.exp(-(d - d.min(axis=1, keepdims=True)) / 6.0)
     weights /= weights.sum(axis=1, keepdims=True)
     return weights.mean(axis=0).astype(np.float32)
@@ -296,26 +319,29 @@ class AttributeModel:
         """Attributes of the garment in image (inside mask, when given, at the image's size)."""
         return self.recognize_many([image], [mask])[0]
 
-    @torch.inference_mode()
     def recognize_many(self, images: list[Image.Image],
                        masks: list[np.ndarray | None] | None = None) -> list[GarmentAttributes]:
         """Attributes of many garments: the image work one by one, each net once for the whole batch."""
-        if not images:
+        return self.recognize_prepared([prepare(im, mk) for im, mk in zip(images, masks or [None] * len(images))])
+
+    @torch.inference_mode()
+    def recognize_prepared(self, prepared: list[PreparedImage]) -> list[GarmentAttributes]:
+        """Attributes from images already prepared (`prepare`): both nets once for the whole list."""
+        if not prepared:
             return []
-        prepared = [_prepare(im, mk) for im, mk in zip(images, masks or [None] * len(images))]
-        views = torch.from_numpy(np.stack([p[2] for p in prepared]))[:, None]
-        patches = torch.from_numpy(np.stack([p[3] for p in prepared]))
+        views = torch.from_numpy(np.stack([p.view for p in prepared]))[:, None]
+        patches = torch.from_numpy(np.stack([p.patch for p in prepared]))
         cat_embed, pat_embed = self.category_net.embed(views), self.pattern_net.embed(patches)
         cat_prob = torch.softmax(self.category_net.head(cat_embed), -1)
         pat_prob = torch.softmax(self.pattern_net.head(pat_embed), -1)
         return [
             GarmentAttributes(
                 category=CATEGORY_NAMES[int(cat_prob[n].argmax())], category_confidence=float(cat_prob[n].max()),
-                colours=dominant_colours(rgb, mask), pattern=PATTERNS[int(pat_prob[n].argmax())],
+                colours=p.colours, pattern=PATTERNS[int(pat_prob[n].argmax())],
                 pattern_confidence=float(pat_prob[n].max()), shape_vector=_unit(cat_embed[n].numpy()),
-                texture_vector=_unit(pat_embed[n].numpy()), colour_vector=_unit(colour_histogram(rgb, mask)),
+                texture_vector=_unit(pat_embed[n].numpy()), colour_vector=p.colour_vector,
             )
-            for n, (rgb, mask, _, _) in enumerate(prepared)
+            for n, p in enumerate(prepared)
         ]
 
 
@@ -329,16 +355,28 @@ def white_balance(rgb: np.ndarray) -> np.ndarray:
     return np.clip(rgb.astype(np.float32) * gain, 0, 255).astype(np.uint8)
 
 
-def _prepare(image: Image.Image, mask: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(work-size RGB, garment mask, Fashion-MNIST view, texture patch) of one image."""
+@dataclass
+class PreparedImage:
+    """What recognition reads from one image, worked out without the nets (small: a worker process sends it back)."""
+
+    view: np.ndarray  # the Fashion-MNIST view, 28x28
+    patch: np.ndarray  # the texture patch, 3x48x48
+    colours: list[tuple[str, float]]
+    colour_vector: np.ndarray  # the colour histogram, unit length
+
+
+def prepare(image: Image.Image, mask: np.ndarray | None = None, grabcut: GrabCut = GRABCUT) -> PreparedImage:
+    """The image work of recognition for one image: work size, white balance, mask, views and colours."""
     rgb = white_balance(work_image(image))
     if mask is None:
-        mask = garment_mask(rgb)
+        mask = garment_mask(rgb, grabcut)
     elif mask.shape != rgb.shape[:2]:
         mask = np.asarray(Image.fromarray(mask.astype(np.uint8) * 255).resize(rgb.shape[1::-1])) > 127
     if not mask.any():
         raise ValueError("the garment mask is empty")
-    return rgb, mask, fmnist_view(rgb, mask), texture_patch(rgb, mask)
+    lab = garment_lab(rgb, mask)
+    return PreparedImage(fmnist_view(rgb, mask), texture_patch(rgb, mask), dominant_colours(rgb, mask, lab=lab),
+                         _unit(colour_histogram(rgb, mask, lab=lab)))
 
 
 def _unit(v: np.ndarray) -> np.ndarray:

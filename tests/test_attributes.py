@@ -108,3 +108,36 @@ def test_training_runs_end_to_end_and_round_trips(tmp_path: Path) -> None:
     image, _ = _render("coat")
     a, b = trained.recognize(image), loaded.recognize(image)
     assert a.category == b.category and np.allclose(a.shape_vector, b.shape_vector, atol=1e-5)
+
+
+def test_kmeans_stopping_early_gives_the_textbook_result() -> None:
+    from retrieval.attributes import _kmeans
+
+    def textbook(points: np.ndarray, k: int, iterations: int = 12) -> tuple[np.ndarray, np.ndarray]:
+        centres = [points[0]]
+        for _ in range(1, k):
+            d = np.min([np.sum((points - c) ** 2, axis=1) for c in centres], axis=0)
+            centres.append(points[int(np.argmax(d))])
+        centres = np.array(centres)
+        for _ in range(iterations):
+            labels = np.argmin(((points[:, None, :] - centres[None]) ** 2).sum(-1), axis=1)
+            for j in range(k):
+                if np.any(labels == j):
+                    centres[j] = points[labels == j].mean(axis=0)
+        return centres, labels
+
+    rng = np.random.default_rng(2)
+    for n in (1, 3, 50, 3000):
+        points = rng.normal(size=(n, 3)) * 20 + rng.integers(0, 4, (n, 1)) * 30
+        for (a, la), (b, lb) in [(_kmeans(points, min(4, n)), textbook(points, min(4, n)))]:
+            assert np.array_equal(a, b) and np.array_equal(la, lb)
+
+
+def test_recognising_from_prepared_images_is_recognising_the_images(model: AttributeModel) -> None:
+    from retrieval.attributes import prepare
+
+    images = [_render(c, seed=40 + i)[0] for i, c in enumerate(["coat", "skirt", "sneaker"])]
+    direct = model.recognize_many(images)
+    prepared = model.recognize_prepared([prepare(image) for image in images])
+    assert [a.as_dict() for a in direct] == [a.as_dict() for a in prepared]
+    assert all(np.array_equal(a.shape_vector, b.shape_vector) for a, b in zip(direct, prepared))
