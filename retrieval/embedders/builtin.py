@@ -24,6 +24,7 @@ from shopagent.settings import Settings
 CAPTION_WEIGHT = 0.8
 VISUAL_WEIGHT = 0.6
 VISUAL_PARTS = {"shape": 0.55, "colour": 0.65, "texture": 0.52}  # relative weights inside the visual block
+CAPTION_CACHE = 4096  # captions repeat ("black t-shirt"): each distinct one is embedded once
 
 
 def load_text_model(model_id: str, device: str = "cpu"):  # noqa: ANN201 (SentenceTransformer is imported lazily)
@@ -48,6 +49,7 @@ class BuiltinEmbedder:
         self.visual_dim = attributes.descriptor_dim
         self.dim = self.text_dim + self.visual_dim
         self.id = f"builtin/{text_model_id.split('/')[-1]}+attributes-{attributes.version}"
+        self.caption_cache: dict[str, np.ndarray] = {}
 
     @classmethod
     def from_settings(cls, settings: Settings) -> BuiltinEmbedder:
@@ -67,10 +69,24 @@ class BuiltinEmbedder:
 
     def encode_attributes(self, attributes: list[GarmentAttributes]) -> np.ndarray:
         """Image vectors from recognised attributes (so a caller that has them need not recognise twice)."""
-        captions = self._text([a.caption() for a in attributes])
+        captions = self._caption_vectors([a.caption() for a in attributes])
         visual = normalise(np.stack([visual_descriptor(a) for a in attributes])) if attributes else \
             np.zeros((0, self.visual_dim), np.float32)
         return np.hstack([CAPTION_WEIGHT * captions, VISUAL_WEIGHT * visual]).astype(np.float32)
+
+    def _caption_vectors(self, captions: list[str]) -> np.ndarray:
+        """Text vectors of captions, each distinct caption embedded once and kept for later calls."""
+        if not captions:
+            return np.zeros((0, self.text_dim), np.float32)
+        wanted = set(captions)
+        known = {c: v for c in wanted if (v := self.caption_cache.get(c)) is not None}
+        new = sorted(wanted - known.keys())
+        if new:
+            known.update(zip(new, self._text(new)))
+            if len(self.caption_cache) + len(new) > CAPTION_CACHE:
+                self.caption_cache.clear()
+            self.caption_cache.update((c, known[c]) for c in new)
+        return np.stack([known[c] for c in captions])
 
 
 def visual_descriptor(attributes: GarmentAttributes) -> np.ndarray:
