@@ -1,5 +1,5 @@
 """The index build: each image opened and recognised once, the attributes handed to the embedder and to
-`enrich`, an embedder that reads pixels given the images, resume and skip kept.
+`enrich`, an embedder that reads pixels given the images, resume and skip kept; `shopagent bench index`.
 
 The catalog is drawn here: product shots, a photo on a busy background (GrabCut), a big JPEG (decoded at
 a reduced scale), two products without an image and one whose image breaks after the import.
@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
+from typer.testing import CliRunner
 
 import retrieval.indexer as indexer
 from index.cutout import garment_mask
@@ -28,6 +29,7 @@ from retrieval.attributes import PACKAGED_WEIGHTS, AttributeModel, GarmentAttrib
 from retrieval.embedders import normalise
 from retrieval.embedders.builtin import BuiltinEmbedder
 from retrieval.indexer import build_index, index_folder
+from shopagent.cli import app
 from shopagent.settings import Settings
 
 SHOTS = [("TEE-RED", "t-shirt", "red"), ("TRS-BLK", "trousers", "black"), ("DRS-GRN", "dress", "green"),
@@ -202,3 +204,10 @@ def test_a_changed_image_is_embedded_again(catalog: Settings, embedder: BuiltinE
     os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
     update = build_index(store, embedder, catalog.data_dir)
     assert (update.added, update.removed, update.unchanged) == (1, 1, update.total - 1)
+
+
+def test_cli_bench_index(catalog: Settings) -> None:
+    env = {"SHOPAGENT_DATA_DIR": str(catalog.data_dir), "SHOPAGENT_EMBEDDER": "builtin", "COLUMNS": "200"}
+    result = CliRunner().invoke(app, ["bench", "index", "--rounds", "1"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "products/s" in result.output and "per image" in result.output and "main colour" in result.output

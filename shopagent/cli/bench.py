@@ -112,6 +112,22 @@ def bench_catalog(
             show(part)
 
 
+def bench_index(
+    rounds: Annotated[int, typer.Option(min=1, help="Turns of each way; the median is reported.")] = 2,
+) -> None:
+    """Index build speed on the catalog's own images: the old per-image way against build_index, in turns
+    (products/s, ratio; target >= 4x), and how many recognised values differ between them."""
+    from eval.bench_index import report
+    from retrieval.embedders import load_embedder
+
+    settings = load_settings(embedder="builtin")
+    store = open_store(settings)
+    with one_line_errors():
+        embedder = load_embedder(settings).embedder
+        for part in report(store, embedder, settings.data_dir, rounds, progress):
+            show(part)
+
+
 def bench_taxonomy() -> None:
     """How well merchant category words map onto the taxonomy: dev and held-out cases, by source."""
     from eval.bench_taxonomy import report
