@@ -17,11 +17,16 @@ def index_build(
     factory: Annotated[Optional[str], typer.Option(help="FAISS factory string (default: the index_factory "
                                                           "setting).")] = None,
 ) -> None:
-    """Embed the catalog into the vector index; only what changed since the last build. Resumes if interrupted."""
+    """Embed the catalog into the vector index; only what changed since the last build. Resumes if interrupted.
+
+    Each product image is recognised once: its category, colours and pattern are kept (with their
+    confidence) for the products whose merchant did not give them.
+    """
     from tqdm import tqdm
 
     from index.vector_index import VectorIndexError
     from retrieval.embedders import load_embedder
+    from retrieval.enrich import Enricher
     from retrieval.indexer import build_index
 
     settings = load_settings(index_factory=factory)
@@ -34,11 +39,13 @@ def index_build(
                 bar.total = total
                 bar.update(done - bar.n)
 
+            enricher = Enricher(store, getattr(getattr(loaded.embedder, "attributes", None), "version", "attributes"))
             report = build_index(store, loaded.embedder, settings.data_dir, settings.index_factory, rebuild,
-                                 progress=progress)
+                                 progress=progress, enrich=enricher)
     console.print(f"Index at {report.folder}: {report.total} products ({report.added} embedded, {report.removed} "
                   f"removed, {report.unchanged} unchanged) in {report.seconds:.1f} s"
-                  + (f", {report.per_second:.1f} products/s" if report.added else "") + ".")
+                  + (f", {report.per_second:.1f} products/s" if report.added else "") + "; "
+                  f"attributes read from {enricher.stored} product images.")
     for line in report.image_errors:
         err.print(f"  [yellow]image skipped (text only): {line}[/]", highlight=False)
 
