@@ -14,16 +14,18 @@ The filters decide membership, vectors only order, with three softenings for rea
   photo, category 'other') does not exclude it; it ranks it a little lower (UNKNOWN_PENALTY),
   and a note says which words ranked rather than filtered;
 - when nothing passes, constraints give way in RELAXATIONS' order and a note says which;
-- when fewer than k products are of the named category, the rest of its family follows them.
+- when fewer than k pass, the closest follow them: the category's family, then the nearest colours.
 `SearchResponse.relaxed` names what gave way; with it empty, every result passes every filter.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 import numpy as np
 from PIL import Image
+from skimage.color import rgb2lab
 
 from index.products import OTHER, Filters, ProductRow, ProductTable, family_of, unknown_value
 from index.store import Store
@@ -47,7 +49,8 @@ SHORTER = {"trousers": {"categories": {"shorts"}}, "jeans": {"categories": {"sho
            "skirt": {"lengths": {"mini", "midi"}}, "dress": {"lengths": {"mini", "midi"}}}
 
 
-FILL_GAP = 1.0  # the family's products rank below every product of the named category
+FILL_GAP = 1.0  # products that top up too few results rank below every one that passes
+NEAR_COLOURS = 2
 UNKNOWN_PENALTY = 0.05  # per wanted value a product's data cannot confirm: known matches rank first
 
 
@@ -61,10 +64,26 @@ def _widen_to_family(f: Filters) -> Filters:
     return replace(f, categories=set(), families=f.families | families) if families else f
 
 
+@lru_cache(maxsize=1)
+def _colour_neighbours() -> dict[str, tuple[str, ...]]:
+    """Each colour family's NEAR_COLOURS nearest others in CIELAB (green: teal, olive; navy: black, blue)."""
+    named = {name: rgb for name, rgb in load_taxonomy().colours.items() if rgb is not None}
+    lab = {name: rgb2lab(np.array([[rgb]], np.uint8))[0, 0] for name, rgb in named.items()}
+    return {name: tuple(sorted((o for o in lab if o != name), key=lambda o: float(np.linalg.norm(lab[o] - lab[name])))
+                        [:NEAR_COLOURS]) for name in lab}
+
+
+def _near_colours(f: Filters) -> Filters:
+    near = {n for c in f.colours for n in _colour_neighbours().get(c, ())} - f.exclude_colours
+    return replace(f, colours=f.colours | near) if f.colours else f
+
+
+FILLS = [_widen_to_family, _near_colours]  # how too few results are topped up, one after another
 RELAXATIONS = [  # in the order they give way: the least telling first
     ("pattern", _without(patterns=None, exclude_patterns=None)),
     ("material", _without(materials=None, exclude_materials=None)),
     ("category", _widen_to_family),  # a shop's "blouse" may be the shopper's "shirt": before the colour goes
+    ("near colour", _near_colours),  # a photo read as teal may be the shopper's green
     ("colour", _without(colours=None, exclude_colours=None)),
     ("cut", _without(lengths=None, sleeves=None)),
     ("size", _without(size=None, in_stock=False)),
@@ -164,13 +183,11 @@ class SearchService:
                                  "length you want (mini, midi, maxi).")
             query = self.embedder.encode_texts([parsed.semantic_text or parsed.text])[0]
         ids, scores, strategy, candidates, relaxed = self._rank_relaxing(query, wanted, max(3 * k, 30))
-        ids, scores, widened, filled = self._fill_from_family(query, wanted, ids, scores, k, max(3 * k, 30),
-                                                              relaxed)
+        ids, scores, widened, filled = self._fill(query, wanted, ids, scores, k, max(3 * k, 30), relaxed)
         if widened:
             relaxed.append(widened)
-            notes.append(f"Only {len(ids) - filled} of these match {self._describe(wanted)[0]}; the rest "
-                         f"are other {', '.join(sorted({family_of(c) for c in wanted.categories}))} that match the "
-                         "rest (shops name the same garment differently).")
+            notes.append(f"Only {len(ids) - filled} match all of: {'; '.join(self._describe(wanted))}. After them "
+                         f"come the closest with {widened} relaxed (shops name garments and colours differently).")
         elif relaxed:
             notes.append(f"Nothing matched all of: {'; '.join(self._describe(wanted))}. I relaxed "
                          f"{relaxed[0]} to show the closest.")
@@ -270,24 +287,30 @@ class SearchService:
                 return *ranked, [self._describe_change(wanted, current)]
         return *ranked, []
 
-    def _fill_from_family(self, query: np.ndarray, wanted: Filters, ids: np.ndarray, scores: np.ndarray, k: int,
-                          pool: int, relaxed: list[str]) -> tuple[np.ndarray, np.ndarray, str, int]:
-        """Fewer than k products of the category: the rest of its family that meets every other wish follows.
+    def _fill(self, query: np.ndarray, wanted: Filters, ids: np.ndarray, scores: np.ndarray, k: int,
+              pool: int, relaxed: list[str]) -> tuple[np.ndarray, np.ndarray, str, int]:
+        """Fewer than k pass: the closest follow them, the category widened to its family, then the colour
+        to its nearest families (a shop's "blouse" is a shopper's "shirt", a photo's teal a shopper's green).
 
-        A shop's "blouse" is a shopper's "shirt": the results of the named category come first, the
-        family's after them (their scores lowered below every one of those), and the constraint is named.
+        Those that pass come first (the others' scores are lowered below all of theirs); the widened
+        constraints are named, and how many were added.
         """
-        wider = _widen_to_family(wanted)
-        if relaxed or len(ids) >= k or wider == wanted:
+        if relaxed or len(ids) >= k:
             return ids, scores, "", 0
-        more_ids, more_scores, _, _ = self._rank(query, wider, pool)
-        fresh = ~np.isin(more_ids, ids)
-        if not fresh.any():
-            return ids, scores, "", 0
-        floor = (scores.min() if len(scores) else 0.0) - FILL_GAP
-        lowered = more_scores[fresh] - more_scores[fresh].max() + floor
-        return (np.concatenate([ids, more_ids[fresh]]), np.concatenate([scores, lowered]).astype(np.float32),
-                self._describe_change(wanted, wider), int(fresh.sum()))
+        wider, added = wanted, 0
+        for widen in FILLS:
+            if len(ids) >= k:
+                break
+            wider = widen(wider)
+            more_ids, more_scores, _, _ = self._rank(query, wider, pool)
+            fresh = ~np.isin(more_ids, ids)
+            if not fresh.any():
+                continue
+            floor = (scores.min() if len(scores) else 0.0) - FILL_GAP
+            lowered = more_scores[fresh] - more_scores[fresh].max() + floor
+            ids, scores = np.concatenate([ids, more_ids[fresh]]), np.concatenate([scores, lowered]).astype(np.float32)
+            added += int(fresh.sum())
+        return ids, scores, self._describe_change(wanted, wider) if added else "", added
 
     def _describe_change(self, before: Filters, after: Filters) -> str:
         """The constraints before has and after lacks, as the answer names them ("colour red and price at most 1")."""

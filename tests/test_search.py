@@ -78,11 +78,15 @@ def test_a_category_the_shop_lacks_widens_to_its_family_and_says_so(service: Sea
 
 
 def test_typed_filters_combine_with_words(service: SearchService) -> None:
-    response = service.search("dress", k=50, filters=Filters(price_max=60, colours={"blue", "navy"}))
-    assert response.hits
-    for hit in response.hits:
+    wanted = Filters(price_max=60, colours={"blue", "navy"})
+    response = service.search("dress", k=50, filters=wanted)
+    passing = len(service.table.matching_ids(wanted.merge(Filters(categories={"dress"}))))
+    assert 0 < passing < 50 and len(response.hits) > passing  # too few pass: the closest follow them
+    assert "colour blue, navy" in response.relaxed[0]
+    for n, hit in enumerate(response.hits):
         assert hit.product.category == "dress" and hit.product.price <= 60
-        assert {"blue", "navy"} & set(hit.product.colours)
+        if n < passing:
+            assert {"blue", "navy"} & set(hit.product.colours)
         assert any("similarity" in w for w in hit.why) and any("costs" in w for w in hit.why)
 
 
