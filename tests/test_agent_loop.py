@@ -70,7 +70,8 @@ def test_a_dialogue_with_references(shop_agent: Agent) -> None:
     similar = calls(turn(shop_agent, conv, f"like that one but in {colour}"))
     assert similar[0][0] == "find_similar" and similar[0][1]["product_id"] == shown[1]
     assert colour in similar[0][1]["change"]
-    assert all(colour in table.by_id[p].colours for p in last_results(conv))
+    in_colour = [colour in table.by_id[p].colours for p in last_results(conv)]
+    assert in_colour[0] and in_colour == sorted(in_colour, reverse=True)  # those in the colour lead; the nearest follow
 
 
 def test_something_cheaper_caps_the_price(shop_agent: Agent) -> None:
