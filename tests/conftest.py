@@ -195,3 +195,18 @@ def ui_server(shop_agent):  # noqa: ANN001, ANN201 (the URL of both pages, serve
 
     with serving(build_server(staff_agent(shop_agent, lena="lead", sam="agent"))) as url:
         yield url
+
+
+def import_rows(root: Path, rows: list[dict], images: Path):  # noqa: ANN201 (Settings, Store, ImportReport)
+    """A shop in root/data whose catalog is rows (neutral JSON rows, images under images), imported once."""
+    import json
+
+    from index.importer import import_catalog
+    from shopagent.settings import Settings
+
+    feed = root / "feed.jsonl"
+    feed.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    settings = Settings(data_dir=root / "data")
+    store = Store(settings.db_url)
+    store.migrate()
+    return settings, store, import_catalog(store, feed, settings.data_dir, images)

@@ -7,7 +7,6 @@ a reduced scale), two products without an image and one whose image breaks after
 
 from __future__ import annotations
 
-import json
 import os
 import zlib
 from pathlib import Path
@@ -18,8 +17,8 @@ from PIL import Image
 from typer.testing import CliRunner
 
 import retrieval.indexer as indexer
+from conftest import import_rows
 from index.cutout import garment_mask
-from index.importer import import_catalog
 from index.products import ProductRow, load_products
 from index.render import GarmentSpec, render_garment
 from index.store import Store
@@ -100,12 +99,7 @@ def catalog(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     for row in rows:
         row["images"] = [f"{row['sku']}.jpg"]
     rows += [{"sku": sku, "title": "gift", "category": "gift card", "price": "10"} for sku in NO_IMAGE]
-    feed = root / "feed.jsonl"
-    feed.write_text("".join(json.dumps(r) + "\n" for r in rows))
-    settings = Settings(data_dir=root / "data")
-    store = Store(settings.db_url)
-    store.migrate()
-    report = import_catalog(store, feed, settings.data_dir, photos)
+    settings, store, report = import_rows(root, rows, photos)
     assert report.errors == [] and report.kept == len(SHOTS) + 3 + len(NO_IMAGE)
     broken = next(r for r in load_products(store) if r.sku == BROKEN)
     (settings.data_dir / broken.image).write_bytes(b"no longer a JPEG")

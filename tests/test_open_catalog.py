@@ -12,7 +12,6 @@ import pytest
 from sqlalchemy import select
 
 from index import models as m
-from index.importer import import_catalog
 from index.products import Filters, ProductRow, load_products
 from index.render import GarmentSpec, render_garment
 from index.stats import catalog_stats
@@ -23,6 +22,7 @@ from retrieval.enrich import Enricher
 from retrieval.indexer import build_index
 from retrieval.search import SearchService
 from shopagent.settings import Settings
+from conftest import import_rows
 
 SHOTS = [  # (sku, the shop's type, colour drawn, category drawn)
     ("T-RED-1", "Tees", "red", "t-shirt"), ("T-RED-2", "Tees", "red", "t-shirt"),
@@ -67,12 +67,7 @@ def shop(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, SearchServ
         image.save(images / f"{sku}.jpg", quality=92)
         rows.append({"sku": sku, "title": f"{shop_type} no. {n}", "category": shop_type, "price": "19.90",
                      "sizes": {"S": 1, "M": 2}, "images": [f"{sku}.jpg"]})
-    feed = root / "feed.jsonl"
-    feed.write_text("".join(json.dumps(r) + "\n" for r in rows))
-    settings = Settings(data_dir=root / "data")
-    store = Store(settings.db_url)
-    store.migrate()
-    report = import_catalog(store, feed, settings.data_dir, images)
+    settings, store, report = import_rows(root, rows, images)
     assert (report.added, report.errors, dict(report.unmapped)) == (8, [], {"Mystery Box": 1})
     embedder = load_embedder(settings).embedder
     enricher = Enricher(store, embedder.attributes.version)
