@@ -182,8 +182,9 @@ class SearchService:
                 raise QueryError("'longer' and 'shorter' change a garment in a photo; add a photo, or say the "
                                  "length you want (mini, midi, maxi).")
             query = self.embedder.encode_texts([parsed.semantic_text or parsed.text])[0]
-        ids, scores, strategy, candidates, relaxed = self._rank_relaxing(query, wanted, max(3 * k, 30))
-        ids, scores, widened, filled = self._fill(query, wanted, ids, scores, k, max(3 * k, 30), relaxed)
+        pool = max(3 * k, 30)
+        ids, scores, strategy, candidates, relaxed = self._rank_relaxing(query, wanted, pool)
+        ids, scores, widened, filled = self._fill(query, wanted, ids, scores, k, pool, relaxed)
         if widened:
             relaxed.append(widened)
             notes.append(f"Only {len(ids) - filled} match all of: {'; '.join(self._describe(wanted))}. After them "

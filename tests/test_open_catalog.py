@@ -32,7 +32,7 @@ SHOTS = [  # (sku, the shop's type, colour drawn, category drawn)
 ]
 
 
-def _row(p: m.Product | None = None, **kw) -> ProductRow:  # noqa: ANN003
+def _row(**kw) -> ProductRow:  # noqa: ANN003
     base = dict(id=1, sku="S", title="t", description="", brand="B", category="t-shirt", gender="unisex",
                 colours=(), pattern="", material="", fit="", price=10.0, currency="EUR", attributes={},
                 family="tops", sources={"colours": ("none", 0.0)})
