@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 from PIL import Image
 
 from index.render import GarmentSpec, render_garment
@@ -16,30 +14,12 @@ from retrieval.embedders import load_embedder
 from retrieval.embedders.open_clip import OpenClipEmbedder
 from shopagent.hub import ModelNotFound
 from shopagent.settings import Settings
-
-TINY_CLIP = {
-    "embed_dim": 32,
-    "vision_cfg": {"image_size": 32, "layers": 1, "width": 32, "patch_size": 16, "head_width": 16},
-    "text_cfg": {"context_length": 16, "vocab_size": 49408, "width": 32, "heads": 2, "layers": 1},
-}
+from tiny_clip import build_tiny_clip
 
 
 @pytest.fixture(scope="module")
 def tiny_clip_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A tiny CLIP saved as a Hugging Face style open_clip folder (config + safetensors)."""
-    import open_clip
-    from safetensors.torch import save_file
-
-    folder = tmp_path_factory.mktemp("tiny-clip")
-    config = {"model_cfg": TINY_CLIP, "preprocess_cfg": {"mean": [0.5, 0.5, 0.5], "std": [0.5, 0.5, 0.5]}}
-    (folder / "open_clip_config.json").write_text(json.dumps(config))
-    config_file = folder / "tiny-clip-test.json"
-    config_file.write_text(json.dumps(TINY_CLIP))
-    open_clip.add_model_config(config_file)
-    torch.manual_seed(0)
-    model = open_clip.create_model("tiny-clip-test", pretrained=None)
-    save_file({k: v.contiguous() for k, v in model.state_dict().items()}, folder / "open_clip_model.safetensors")
-    return folder
+    return build_tiny_clip(tmp_path_factory.mktemp("tiny-clip"))
 
 
 def _shot(colour: str, category: str = "dress") -> Image.Image:

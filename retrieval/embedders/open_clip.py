@@ -9,7 +9,9 @@ The image_model setting is one of:
 
 from __future__ import annotations
 
+from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -17,6 +19,9 @@ from PIL import Image
 
 from retrieval.embedders import normalise
 from shopagent.hub import ModelNotFound, find_local_model
+
+if TYPE_CHECKING:
+    from retrieval.zeroshot import ZeroShotRecogniser
 
 
 def _model_args(ref: str) -> tuple[str, str | None]:
@@ -74,3 +79,11 @@ class OpenClipEmbedder:
             batch = torch.stack([self.preprocess(im.convert("RGB")) for im in images[start:start + self.batch_size]])
             out.append(self.model.encode_image(batch.to(self.device, dtype)).float().cpu().numpy())
         return normalise(np.concatenate(out)) if out else np.zeros((0, self.dim), np.float32)
+
+    @cached_property
+    def zero_shot(self) -> ZeroShotRecogniser:
+        """Category and colours by prompts over the taxonomy (retrieval/zeroshot.py), made on first use:
+        loading the model for search alone never pays for embedding the prompts."""
+        from retrieval.zeroshot import ZeroShotRecogniser
+
+        return ZeroShotRecogniser(self)
