@@ -65,6 +65,9 @@ BOTTOMS_RUN = 0.1  # the rows that tell the bottoms' colour, below a split and a
 GAP_MAX = 0.2  # a bare midriff or a belt between them is at most this tall; longer runs are a print or a pattern
 # Regions smaller than this share of the image have too few pixels to read a garment from.
 MIN_SHARE = {"shoes": 0.002}
+SKIN_DELTA = 22.0  # OpenCV 8-bit CIELAB (L halved) within which a pixel is the face's skin colour
+SKIN_SLIVER = 0.03  # share of the torso: slivers of an arm thinner than this, left by skin removal, go too
+SKIN_KEEP = 0.5  # skin removal must leave this share of a top's region, else the garment is skin-toned
 MIN_SHARE_DEFAULT = 0.02
 
 
@@ -129,7 +132,61 @@ def _upper(found: Pose, image: Image.Image, part: str) -> np.ndarray | None:
     top = min(lm[L_SHOULDER, 1], lm[R_SHOULDER, 1]) - NECK * torso
     split = _garment_split(found, image) if part == "top" else None
     bottom = split[0] if split is not None else _mean_y(lm, L_HIP, R_HIP) + HEM[part] * torso
-    return (_band(found, top, bottom) | (found.mask & _arms(found))) & ~_head(found) & ~_hands(found)
+    region = (_band(found, top, bottom) | (found.mask & _arms(found))) & ~_head(found) & ~_hands(found)
+    return _without_skin(found, image, region)
+
+
+def _without_skin(found: Pose, image: Image.Image, region: np.ndarray) -> np.ndarray:
+    """The region less the pixels of the face's skin colour beside the chest: bare arms and shoulders would
+    give a tank top the outline of a long-sleeved top. The chest itself is left alone (a garment's
+    print or sheen can come close to skin there). Kept whole when that would take most of it (a
+    skin-toned garment)."""
+    skin = _skin_lab(found, image)
+    if skin is None:
+        return region
+    lab = _lab_at_pose_size(found, image)
+    d = (lab - skin) * np.array([0.5, 1.0, 1.0], np.float32)  # lighting moves L along an arm more than a, b
+    bare = (np.sqrt((d ** 2).sum(axis=-1)) < SKIN_DELTA) & ~_chest_column(found)
+    kept = _opened(region & ~bare, max(1, int(SKIN_SLIVER * _torso(found))))  # lit or shaded edges of an arm
+    return kept if kept.sum() >= SKIN_KEEP * region.sum() else region
+
+
+def _chest_column(found: Pose) -> np.ndarray:
+    """The columns between the shoulder joints, a tenth in from each."""
+    lm, (w, h) = found.landmarks, found.size
+    left, right = sorted((lm[L_SHOULDER, 0], lm[R_SHOULDER, 0]))
+    inset = 0.1 * (right - left)
+    column = np.zeros((h, w), bool)
+    column[:, max(0, int(left + inset)):max(0, int(right - inset))] = True
+    return column
+
+
+def _opened(mask: np.ndarray, radius: int) -> np.ndarray:
+    """Morphological opening: what a disc of this radius cannot fit in goes."""
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
+    return cv2.morphologyEx(mask.astype(np.uint8), cv2.MORPH_OPEN, kernel).astype(bool)
+
+
+def _skin_lab(found: Pose, image: Image.Image) -> np.ndarray | None:
+    """The median CIELAB colour of the cheeks and nose (a disc below the eyes), when the face is seen."""
+    lm, (w, h) = found.landmarks, found.size
+    if lm[NOSE, 3] <= SEEN or lm[L_EAR, 3] <= SEEN or lm[R_EAR, 3] <= SEEN:
+        return None
+    ears = float(np.linalg.norm(lm[L_EAR, :2] - lm[R_EAR, :2]))
+    cx, cy = lm[NOSE, :2]
+    yy, xx = np.ogrid[:h, :w]
+    disc = ((xx - cx) ** 2 + (yy - cy) ** 2 <= (0.25 * ears) ** 2) & found.mask
+    if disc.sum() < 20:
+        return None
+    return np.median(_lab_at_pose_size(found, image)[disc], axis=0)
+
+
+def _lab_at_pose_size(found: Pose, image: Image.Image) -> np.ndarray:
+    """The photo in OpenCV's 8-bit CIELAB, at the size the pose was found at."""
+    w, h = found.size
+    rgb = image.convert("RGB")
+    rgb = np.asarray(rgb if rgb.size == (w, h) else rgb.resize((w, h), Image.Resampling.BILINEAR))
+    return cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2LAB).astype(np.float32)
 
 
 def _lower(found: Pose, image: Image.Image) -> np.ndarray | None:
@@ -289,9 +346,7 @@ def _colour_profile(found: Pose, image: Image.Image) -> tuple[np.ndarray, np.nda
     y1 = min(h, int(_mean_y(lm, L_HIP, R_HIP) + 0.4 * torso))
     if x1 - x0 < 4 or y1 - y0 < 8:
         return None
-    rgb = image.convert("RGB")
-    rgb = np.asarray(rgb if rgb.size == (w, h) else rgb.resize((w, h), Image.Resampling.BILINEAR))
-    lab = cv2.cvtColor(np.ascontiguousarray(rgb[y0:y1, x0:x1]), cv2.COLOR_RGB2LAB).astype(np.float32)
+    lab = _lab_at_pose_size(found, image)[y0:y1, x0:x1]
     inside = found.mask[y0:y1, x0:x1]
     rows = [i for i in range(y1 - y0) if inside[i].mean() >= 0.5]
     if len(rows) < 8:
@@ -374,3 +429,16 @@ def _at_image_size(part: str, mask: np.ndarray, size: tuple[int, int]) -> WornRe
     rows, cols = np.nonzero(mask.any(axis=1))[0], np.nonzero(mask.any(axis=0))[0]
     box = (int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1)
     return WornRegion(part, mask, box, share)
+
+
+def worn_garments(image: Image.Image, part: str | None = None) -> list[tuple[str, np.ndarray]]:
+    """What photo search reads when the photo shows a person: the region of the part the words name, or,
+    with no part named, the top's and the bottom's (the top first: the garment a shopper most often means).
+    Empty when no person is seen, or that part of them is not."""
+    found = is_person_photo(image)
+    if found is None:
+        return []
+    if part is not None:
+        region = worn_region(image, part, found)
+        return [(part, region.mask)] if region is not None else []
+    return [(name, region.mask) for name, region in worn_regions(image, found).items()]
