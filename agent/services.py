@@ -54,8 +54,9 @@ class Services:
     @cached_property
     def search(self):  # noqa: ANN201 (retrieval.search.SearchService; imported late: it loads models)
         from retrieval.search import SearchService
+        from tryon.worn import worn_garments
 
-        service, note = SearchService.open(self.store, self.settings)
+        service, note = SearchService.open(self.store, self.settings, worn=worn_garments)
         self.notes.append(note)
         return service
 

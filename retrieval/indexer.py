@@ -48,6 +48,7 @@ from retrieval.attributes import (
     prepare,
 )
 from retrieval.embedders import Embedder, normalise
+from retrieval.zeroshot import with_zero_shot, zero_shot_for
 
 INDEX_DIR = "index/products"
 MAX_WORKERS = 4  # processes for the image work; the nets and the text model run in the calling process
@@ -162,8 +163,22 @@ def embed_batch(embedder: Embedder, text_vectors: np.ndarray, reads: list[ImageR
     else:
         seen = [n for n, read in enumerate(reads) if read is not None and read.image is not None]
         if seen:
-            vectors[seen] += embedder.encode_images([reads[n].image for n in seen])
+            image_vectors = embedder.encode_images([reads[n].image for n in seen])
+            vectors[seen] += image_vectors
+            _read_by_prompts(embedder, attributes, seen, image_vectors)
     return normalise(vectors)
+
+
+def _read_by_prompts(embedder: Embedder, attributes: list[GarmentAttributes | None], seen: list[int],
+                     image_vectors: np.ndarray) -> None:
+    """With image-text weights (open_clip), category and colours come from prompts over the taxonomy, read off
+    the image vectors just made; the attribute net keeps the pattern."""
+    zero_shot = zero_shot_for(embedder)
+    if zero_shot is None:
+        return
+    for n, read in zip(seen, zero_shot.classify(image_vectors)):
+        if attributes[n] is not None:
+            attributes[n] = with_zero_shot(attributes[n], read)
 
 
 def recognise_batch(model: AttributeModel | None, reads: list[ImageRead | None]) -> list[GarmentAttributes | None]:

@@ -20,6 +20,7 @@ The filters decide membership, vectors only order, with three softenings for rea
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
@@ -32,10 +33,11 @@ from index.store import Store
 from index.vector_index import VectorIndex
 from index.taxonomy import load_taxonomy
 from index.vocab import SIZE_LABELS
-from retrieval.attributes import AttributeModel, GarmentAttributes, attribute_weights_path
+from retrieval.attributes import AttributeModel, GarmentAttributes, attribute_weights_path, garment_crop
 from retrieval.embedders import Embedder, load_embedder, normalise
 from retrieval.indexer import index_folder
 from retrieval.query import ParsedQuery, QueryError, parse_query
+from retrieval.zeroshot import with_zero_shot, zero_shot_for
 from shopagent.settings import Settings
 
 EXACT_LIMIT = 50_000
@@ -134,16 +136,27 @@ class SearchResponse:
     relaxed: list[str] = field(default_factory=list)  # constraints dropped because nothing met them all
 
 
+# Finds the garments worn in a photo of a person: (part, mask) for the part named, or with None the top and the
+# bottom, the main one first; empty when the photo shows no person. tryon/worn.py has one; the agent's services
+# pass it in (retrieval does not import tryon).
+WornFinder = Callable[[Image.Image, str | None], list[tuple[str, np.ndarray]]]
+PART_OF_FAMILY = {"tops": "top", "bottoms": "bottom", "dresses": "dress", "footwear": "shoes",
+                  "outerwear": "outerwear"}
+PART_WORDS = {"top": "top", "bottom": "trousers, skirt or shorts", "dress": "dress", "shoes": "shoes",
+              "outerwear": "jacket or coat"}
+
+
 class SearchService:
     def __init__(self, table: ProductTable, index: VectorIndex, embedder: Embedder,
-                 attributes: AttributeModel | None = None) -> None:
+                 attributes: AttributeModel | None = None, worn: WornFinder | None = None) -> None:
         self.table = table
         self.index = index
         self.embedder = embedder
         self.attributes = attributes
+        self.worn = worn
 
     @classmethod
-    def open(cls, store: Store, settings: Settings) -> tuple[SearchService, str]:
+    def open(cls, store: Store, settings: Settings, worn: WornFinder | None = None) -> tuple[SearchService, str]:
         """The service over the catalog's index, and a note naming the embedder in force."""
         loaded = load_embedder(settings)
         embedder = loaded.embedder
@@ -151,7 +164,7 @@ class SearchService:
                                     store.catalog_version(), search_params=settings.index_search_params)
         attributes = getattr(embedder, "attributes", None) or AttributeModel.load(
             attribute_weights_path(settings.data_dir))
-        return cls(ProductTable.from_store(store), index, embedder, attributes), loaded.note
+        return cls(ProductTable.from_store(store), index, embedder, attributes, worn), loaded.note
 
     # ------------------------------------------------------------ the one entry point
 
@@ -174,8 +187,9 @@ class SearchService:
         notes: list[str] = []
         attrs = None
         if image is not None:
-            attrs = self._recognise(image)
-            query, wanted, notes = self._composed(image, attrs, parsed, wanted)
+            attrs, notes = self._recognise(image, wanted)
+            query, wanted, composed_notes = self._composed(image, attrs, parsed, wanted)
+            notes += composed_notes
         else:
             assert parsed is not None
             if parsed.length_change:
@@ -223,8 +237,40 @@ class SearchService:
 
     # ------------------------------------------------------------ images
 
-    def _recognise(self, image: Image.Image) -> GarmentAttributes | None:
-        return self.attributes.recognize(image) if self.attributes else None
+    def _recognise(self, image: Image.Image, wanted: Filters) -> tuple[GarmentAttributes | None, list[str]]:
+        """The garment in the photo; on a photo of a person, the one worn where the words point (the top, with
+        none), and a note saying which one was read."""
+        if not self.attributes:
+            return None, []
+        part = self._part_named(wanted)
+        regions = self.worn(image, part) if self.worn else []
+        if not regions:
+            return self._read(image, None), []
+        name, mask = regions[0]
+        attrs = self._read(image, mask)
+        if part is not None:
+            return attrs, [f"I read the {PART_WORDS[name]} worn in your photo."]
+        note = f"Your photo shows a person: I searched for the {PART_WORDS[name]} they wear"
+        others = [PART_WORDS[other] for other, _ in regions[1:]]
+        if others:
+            note += f"; say 'the {others[0]}' to search for that instead"
+        return attrs, [note + "."]
+
+    def _read(self, image: Image.Image, mask: np.ndarray | None) -> GarmentAttributes:
+        """The attribute net's reading; with image-text weights, category and colours from prompts instead."""
+        assert self.attributes is not None
+        attrs = self.attributes.recognize(image, mask)
+        zero_shot = zero_shot_for(self.embedder)
+        if zero_shot is None:
+            return attrs
+        return with_zero_shot(attrs, zero_shot.recognise([image if mask is None else garment_crop(image, mask)])[0])
+
+    @staticmethod
+    def _part_named(wanted: Filters) -> str | None:
+        """The part of the body the words' category or family dresses, when it is one a person wears."""
+        families = set(wanted.families) | {family_of(c) for c in wanted.categories}
+        parts = {PART_OF_FAMILY[f] for f in families if f in PART_OF_FAMILY}
+        return parts.pop() if len(parts) == 1 else None
 
     def _composed(self, image: Image.Image, attrs: GarmentAttributes | None, parsed: ParsedQuery | None,
                   wanted: Filters) -> tuple[np.ndarray, Filters, list[str]]:

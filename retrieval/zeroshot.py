@@ -15,7 +15,7 @@ indexer has them), `recognise` takes the images.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from difflib import SequenceMatcher
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Protocol
@@ -24,6 +24,7 @@ import numpy as np
 from PIL import Image
 
 from index.taxonomy import MULTI, Taxonomy, load_taxonomy, normalise
+from retrieval.attributes import GarmentAttributes
 
 if TYPE_CHECKING:
     from retrieval.embedders import Embedder
@@ -176,3 +177,9 @@ def zero_shot_for(embedder: Embedder) -> ZeroShotRecogniser | None:
     from retrieval.embedders.open_clip import OpenClipEmbedder
 
     return embedder.zero_shot if isinstance(embedder, OpenClipEmbedder) else None
+
+
+def with_zero_shot(attrs: GarmentAttributes, read: ZeroShot) -> GarmentAttributes:
+    """The attribute net's reading with the category and colours the prompts gave (pattern and vectors kept)."""
+    return replace(attrs, category=read.category, category_confidence=read.category_confidence,
+                   colours=list(read.colours) or attrs.colours)

@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
+from PIL import Image
 from typer.testing import CliRunner
 
 from index import models as m
@@ -180,3 +181,39 @@ def test_cli_search_index_and_bench(catalog: Settings, service, tmp_path: Path) 
     bench = runner.invoke(app, ["bench", "retrieval", "--queries", "6", "--sizes", "3000", "--dim", "64"], env=env)
     assert bench.exit_code == 0, bench.output
     assert "recall@10" in bench.output and "p50 / p95" in bench.output and "builtin/" in bench.output
+
+
+def _worn_service(service: SearchService, finder) -> SearchService:  # noqa: ANN001
+    return SearchService(service.table, service.index, service.embedder, service.attributes, worn=finder)
+
+
+def test_a_photo_of_a_person_is_read_where_the_words_point(service: SearchService) -> None:
+    """The worn path: the region the words' category dresses is recognised, not the whole person."""
+    from skimage import data
+
+    from tryon.worn import worn_garments
+
+    asked: list[str | None] = []
+
+    def finder(image, part):  # noqa: ANN001, ANN202
+        asked.append(part)
+        return worn_garments(image, part)
+
+    astronaut = Image.fromarray(data.astronaut())
+    worn = _worn_service(service, finder)
+    response = worn.search(image=astronaut, k=5)
+    assert asked == [None]
+    assert any("photo shows a person: I searched for the top they wear" in n for n in response.notes)
+    whole = service.search(image=astronaut, k=5)
+    assert not any("person" in n for n in whole.notes)  # without a finder: the whole photo, as before
+    response = worn.search("this jacket but in black", image=astronaut, k=5)
+    assert asked[-1] == "outerwear"
+    assert any("I read the jacket or coat worn in your photo" in n for n in response.notes)
+    assert all(h.product.category == "jacket" for h in response.hits[:1])
+
+
+def test_a_product_shot_is_read_whole_even_with_a_finder(service: SearchService, catalog: Settings) -> None:
+    product = next(r for r in service.table.rows if r.image and r.category == "dress")
+    shot = open_image(catalog.data_dir / product.image)
+    worn = _worn_service(service, lambda image, part: [])  # no person in it
+    assert worn.search(image=shot, k=5).image_attributes == service.search(image=shot, k=5).image_attributes

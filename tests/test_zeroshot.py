@@ -119,3 +119,41 @@ def test_colours_are_the_likeliest_then_those_above_the_floor(embedder: OpenClip
     strict = ZeroShotRecogniser(embedder, colour_floor=0.99)
     strict.colour_vectors = recogniser.colour_vectors
     assert [name for name, _ in strict.recognise([image])[0].colours] == ["navy"]  # the likeliest is always there
+
+
+def test_search_reads_category_and_colours_by_prompts_and_keeps_the_nets_pattern(
+        embedder: OpenClipEmbedder) -> None:
+    """With image-text weights, a photo's category and colours come from the prompts; on a worn garment, from
+    its crop. The attribute net still gives the pattern."""
+    from retrieval.attributes import PACKAGED_WEIGHTS, AttributeModel, garment_crop
+    from retrieval.search import SearchService
+
+    net = AttributeModel.load(PACKAGED_WEIGHTS)
+    service = SearchService(None, None, embedder, net)  # type: ignore[arg-type]  # reading needs no catalog
+    shot = _shot("navy", "t-shirt")
+    read, prompts, own = service._read(shot, None), embedder.zero_shot.recognise([shot])[0], net.recognize(shot)
+    assert (read.category, read.colours) == (prompts.category, list(prompts.colours))
+    assert read.pattern == own.pattern and np.allclose(read.shape_vector, own.shape_vector)
+    mask = np.zeros((shot.height, shot.width), bool)
+    mask[: shot.height // 2] = True
+    cropped = embedder.zero_shot.recognise([garment_crop(shot, mask)])[0]
+    assert service._read(shot, mask).category_confidence == pytest.approx(cropped.category_confidence, abs=1e-5)
+
+
+def test_index_build_stores_what_the_prompts_read_from_each_image(embedder: OpenClipEmbedder) -> None:
+    """The indexer's image vectors are reused: the attributes handed to enrichment carry the prompts' category and
+    colours, the net's pattern; a product without an image keeps None."""
+    from retrieval.attributes import PACKAGED_WEIGHTS, AttributeModel, prepare
+    from retrieval.indexer import ImageRead, embed_batch
+
+    net = AttributeModel.load(PACKAGED_WEIGHTS)
+    shots = [_shot("red", "dress"), _shot("navy", "jeans")]
+    reads = [ImageRead(shot, prepare(shot)) for shot in shots] + [None]
+    attributes = net.recognize_many(shots) + [None]
+    text = np.zeros((3, embedder.dim), np.float32)
+    embed_batch(embedder, text, reads, attributes)
+    prompts = embedder.zero_shot.recognise(shots)
+    assert [a.category for a in attributes[:2]] == [p.category for p in prompts]
+    assert [a.colours for a in attributes[:2]] == [list(p.colours) for p in prompts]
+    assert [a.pattern for a in attributes[:2]] == [a.pattern for a in net.recognize_many(shots)]
+    assert attributes[2] is None

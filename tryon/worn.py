@@ -137,28 +137,31 @@ def _upper(found: Pose, image: Image.Image, part: str) -> np.ndarray | None:
 
 
 def _without_skin(found: Pose, image: Image.Image, region: np.ndarray) -> np.ndarray:
-    """The region less the pixels of the face's skin colour beside the chest: bare arms and shoulders would
-    give a tank top the outline of a long-sleeved top. The chest itself is left alone (a garment's
-    print or sheen can come close to skin there). Kept whole when that would take most of it (a
-    skin-toned garment)."""
+    """The region less the pixels of the face's skin colour outside the chest: bare arms and shoulders would
+    give a tank top the outline of a long-sleeved top, bare legs a dress the outline of trousers. The
+    chest itself is left alone (a garment's print or sheen can come close to skin there). Kept whole
+    when that would take most of it (a skin-toned garment)."""
     skin = _skin_lab(found, image)
     if skin is None:
         return region
     lab = _lab_at_pose_size(found, image)
     d = (lab - skin) * np.array([0.5, 1.0, 1.0], np.float32)  # lighting moves L along an arm more than a, b
-    bare = (np.sqrt((d ** 2).sum(axis=-1)) < SKIN_DELTA) & ~_chest_column(found)
+    bare = (np.sqrt((d ** 2).sum(axis=-1)) < SKIN_DELTA) & ~_chest(found)
     kept = _opened(region & ~bare, max(1, int(SKIN_SLIVER * _torso(found))))  # lit or shaded edges of an arm
     return kept if kept.sum() >= SKIN_KEEP * region.sum() else region
 
 
-def _chest_column(found: Pose) -> np.ndarray:
-    """The columns between the shoulder joints, a tenth in from each."""
+def _chest(found: Pose) -> np.ndarray:
+    """The chest: between the shoulder joints (a tenth in from each), from the shoulder line to the hip line.
+    Below it, bare legs under a dress, a skirt or shorts are skin like the arms."""
     lm, (w, h) = found.landmarks, found.size
     left, right = sorted((lm[L_SHOULDER, 0], lm[R_SHOULDER, 0]))
     inset = 0.1 * (right - left)
-    column = np.zeros((h, w), bool)
-    column[:, max(0, int(left + inset)):max(0, int(right - inset))] = True
-    return column
+    top = int(min(lm[L_SHOULDER, 1], lm[R_SHOULDER, 1]))
+    bottom = int(_mean_y(lm, L_HIP, R_HIP)) if _seen(found, [L_HIP, R_HIP]) else h
+    chest = np.zeros((h, w), bool)
+    chest[max(0, top):max(0, bottom), max(0, int(left + inset)):max(0, int(right - inset))] = True
+    return chest
 
 
 def _opened(mask: np.ndarray, radius: int) -> np.ndarray:
@@ -197,7 +200,7 @@ def _lower(found: Pose, image: Image.Image) -> np.ndarray | None:
     lm, torso = found.landmarks, _torso(found)
     split = _garment_split(found, image)
     top = split[1] if split is not None else min(lm[L_HIP, 1], lm[R_HIP, 1]) - WAIST * torso
-    return _band(found, top, _legs_end(found)) & ~_hands(found) & ~_forearms(found)
+    return _without_skin(found, image, _band(found, top, _legs_end(found)) & ~_hands(found) & ~_forearms(found))
 
 
 def _dress(found: Pose, image: Image.Image) -> np.ndarray | None:
@@ -206,7 +209,8 @@ def _dress(found: Pose, image: Image.Image) -> np.ndarray | None:
         return None
     lm, torso = found.landmarks, _torso(found)
     top = min(lm[L_SHOULDER, 1], lm[R_SHOULDER, 1]) - NECK * torso
-    return _band(found, top, _legs_end(found)) & ~_head(found) & ~_hands(found) & ~_forearms(found)
+    region = _band(found, top, _legs_end(found)) & ~_head(found) & ~_hands(found) & ~_forearms(found)
+    return _without_skin(found, image, region)
 
 
 def _shoes(found: Pose, image: Image.Image) -> np.ndarray | None:

@@ -135,3 +135,24 @@ def bench_taxonomy() -> None:
     with one_line_errors():
         for part in report():
             show(part)
+
+
+def bench_recognition(
+    shared: Annotated[Path, typer.Option(help="The folder holding datasets/clothing (labelled phone photos), "
+                                              "photos/garments (product shots) and photos/people.")] = Path("../shared"),
+    out: Annotated[Path, typer.Option(help="Where the confusion matrices (PNG) go.")] = Path("bench-recognition"),
+    limit: Annotated[Optional[int], typer.Option(help="Held-out phone photos to read (default: all).")] = None,
+) -> None:
+    """Garment recognition on real photos it never saw: held-out contributors' phone photos, product shots on white,
+    garments worn by people (category, family, main colour, ms per image; confusion matrices as PNGs)."""
+    from eval.bench_recognition import report
+    from retrieval.attributes import AttributeModel, attribute_weights_path
+
+    if not any((shared / p).exists() for p in ("datasets/clothing", "photos/garments", "photos/people")):
+        raise fail(f"{shared} holds none of datasets/clothing, photos/garments, photos/people: give --shared the "
+                   "folder with the labelled photos.")
+    settings = load_settings()
+    with one_line_errors():
+        model = AttributeModel.load(attribute_weights_path(settings.data_dir))
+        for part in report(model, shared, out, limit):
+            show(part)

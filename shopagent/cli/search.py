@@ -67,13 +67,14 @@ def search(
     from index.products import Filters
     from index.vector_index import VectorIndexError
     from retrieval.search import SearchService
+    from tryon.worn import worn_garments
 
     settings = load_settings()
     store = open_store(settings)
     with one_line_errors(VectorIndexError):
         filters = Filters.from_options(category=category, brand=brand, colour=colour, size=size, max_price=max_price)
         picture = open_image(image) if image else None
-        service, embedder_note = SearchService.open(store, settings)
+        service, embedder_note = SearchService.open(store, settings, worn=worn_garments)
         note(f"embedder: {embedder_note}")
         response = service.search(query, picture, k=k, filters=filters)
     if as_json:
