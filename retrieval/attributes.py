@@ -435,10 +435,8 @@ class AttributeModel:
             return []
         views = view_tensor(np.stack([p.view for p in prepared]))
         patches = torch.from_numpy(np.stack([p.patch for p in prepared]))
-        n = len(prepared)
-        both = self.category_net.embed(torch.cat([views, views.flip(-1)]))  # the view and its mirror image
-        cat_prob = torch.softmax(self.category_net.head(both), -1).view(2, n, -1).mean(0)
-        cat_embed = both.view(2, n, -1).mean(0)
+        cat_embed = self.category_net.embed(views)
+        cat_prob = torch.softmax(self.category_net.head(cat_embed), -1)
         pat_embed = self.pattern_net.embed(patches)
         pat_prob = torch.softmax(self.pattern_net.head(pat_embed), -1)
         out = []
