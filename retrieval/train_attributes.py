@@ -51,7 +51,6 @@ from retrieval.attributes import (
     PatternNet,
     garment_view,
     texture_patch,
-    view_tensor,
     white_balance,
     work_image,
 )

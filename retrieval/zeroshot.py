@@ -1,8 +1,8 @@
 """Category and colour of a garment photo from an open_clip model's text prompts over the taxonomy.
 
-The project's own attribute net (retrieval/attributes.py) learned its classes from the demo
-catalog's renders. With real image-text weights on this machine the shop's own taxonomy can be
-read zero-shot instead: every category becomes a few prompts ("a photo of a {word}", a few of its
+The project's own attribute net (retrieval/attributes.py) knows the 23 classes it was trained on.
+With real image-text weights on this machine the shop's whole taxonomy can be read zero-shot
+instead: every category becomes a few prompts ("a photo of a {word}", a few of its
 words averaged, as in the CLIP paper's prompt ensembling), every colour family one prompt ("a
 photo of a {colour} garment"), and an image takes the softmax of its cosines to them, scaled by
 the model's own logit scale. Nothing is trained, so a shop's taxonomy file works as it is.
