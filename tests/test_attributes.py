@@ -206,3 +206,32 @@ def test_the_train_command_learns_a_shops_labelled_photos_and_prints_held_out_ac
     assert AttributeModel.load(out).categories[:3] == AttributeModel.load(PACKAGED_WEIGHTS).categories[:3]
     lone = CliRunner().invoke(app, ["train", "attributes", "--photos", str(fixtures)], env=env)
     assert lone.exit_code == 1 and "--photos and --labels together" in lone.output
+
+
+def test_train_from_catalog_learns_the_merchants_categories_never_the_images_own(tmp_path: Path) -> None:
+    require_fashion_mnist()
+    import csv
+
+    from conftest import import_rows
+    from typer.testing import CliRunner
+
+    from shopagent.cli import app
+    from shopagent.cli.train import catalog_photos
+
+    fixtures = Path(__file__).parent / "fixtures" / "clothing"
+    with (fixtures / "labels.csv").open() as f:
+        labelled = list(csv.DictReader(f))
+    rows = [{"sku": f"p{n}", "title": f"item {n}", "category": row["label"], "price": "10",
+             "images": [f"{row['image']}.jpg"]} for n, row in enumerate(labelled)]
+    rows.append({"sku": "unlabelled", "title": "mystery", "category": "Mystery Box", "price": "10",
+                 "images": [f"{labelled[0]['image']}.jpg"]})
+    settings, store, _ = import_rows(tmp_path, rows, fixtures)
+    photos = catalog_photos(store, settings.data_dir)
+    assert len(photos) == len(labelled)  # 'Mystery Box' names no category nor family: not a label
+    assert {p.family for p in photos} >= {"footwear", "tops", "bottoms"}
+    env = {"SHOPAGENT_DATA_DIR": str(settings.data_dir), "COLUMNS": "200"}
+    result = CliRunner().invoke(app, ["train", "attributes", "--from-catalog", "--epochs", "1", "--renders", "2",
+                                      "--fashion-mnist", "0"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "held-out accuracy per class" in result.output
+    assert AttributeModel.load(settings.data_dir / "models" / "attributes.pt").categories
