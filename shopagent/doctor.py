@@ -73,8 +73,18 @@ def _attribute_model(settings: Settings) -> Check:
 
     report = torch.load(path, map_location="cpu", weights_only=True)["meta"].get("report", {})
     origin = "shipped with shopagent" if path == PACKAGED_WEIGHTS else "trained here"
-    return Check("garment attributes", "ok", f"{path} ({origin}; Fashion-MNIST test accuracy "
-                 f"{report.get('fmnist_test_accuracy', float('nan')):.3f})")
+    return Check("garment attributes", "ok", f"{path} ({origin}; {_accuracy(report)})")
+
+
+def _accuracy(report: dict) -> str:
+    """The training report's headline: held-out photos when it had some, else Fashion-MNIST."""
+    if report.get("held_out_photos"):
+        category = report.get("held_out_category_accuracy")
+        return (f"{report['held_out_photos']} held-out photos: category "
+                f"{'-' if category is None else f'{category:.2f}'}, family {report['held_out_family_accuracy']:.2f}")
+    if report.get("fmnist_test_accuracy") is not None:
+        return f"Fashion-MNIST test accuracy {report['fmnist_test_accuracy']:.3f}"
+    return "no accuracy recorded"
 
 
 def _vector_index(settings: Settings, catalog_version: int | None) -> Check:

@@ -68,6 +68,7 @@ def test_doctor_reports_fallbacks_and_the_database(tmp_path: Path) -> None:
     result = runner.invoke(app, ["doctor"], env=env)
     assert result.exit_code == 0, result.output
     assert "fallback" in result.output and "rules planner" in result.output and "answers" in result.output
+    assert "held-out photos: category" in result.output  # the shipped recogniser's headline figure
 
 
 # ------------------------------------------------------------ the shape of the CLI package
