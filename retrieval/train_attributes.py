@@ -357,13 +357,18 @@ def _weights(allowed: np.ndarray, source_weight: np.ndarray) -> torch.Tensor:
     return torch.tensor([w / np.sqrt(counts[k]) for k, w in zip(keys, source_weight)], dtype=torch.float64)
 
 
-def _held_out_scores(net: GarmentNet, classes: list[str], photos: list[LabelledPhoto],
+@torch.inference_mode()
+def _held_out_scores(model: AttributeModel, photos: list[LabelledPhoto],
                      views: np.ndarray) -> tuple[float | None, float | None, list[ClassScore]]:
-    """Category accuracy (labels naming a category), family accuracy and per-class scores on held-out photos."""
+    """Category accuracy (labels naming a category), family accuracy and per-class scores on held-out photos,
+    each photo decided as recognition decides (the family first)."""
     if not photos:
         return None, None, []
     families = load_taxonomy().categories
-    pred = [classes[i] for i in predict(net, torch.from_numpy(views), prepare=_as_views)]
+    pred = []
+    for start in range(0, len(views), 256):
+        probs = torch.softmax(model.category_net(_as_views(torch.from_numpy(views[start:start + 256]))), -1)
+        pred += [model._decide(row)[0] for row in probs]
     by_class: dict[str, list[bool]] = {}
     category_hits, family_hits = [], []
     for photo, guess in zip(photos, pred):
@@ -426,7 +431,10 @@ def train_attribute_model(epochs: int = 8, renders_per_category: int = 30, fmnis
         fit(pattern_net, patches, torch.from_numpy(train_renders["patterns"]), epochs, _augment_patches, seed,
             "pattern", nn.CrossEntropyLoss(label_smoothing=0.05), batch=256, device=device)
 
-    category_acc, family_acc, per_class = _held_out_scores(net, classes, held_photos, photo_held)
+    meta = {"version": f"{MODEL_VERSION}-{int(time.time())}", "net": BACKBONE, "categories": classes,
+            "patterns": list(PATTERNS), "category_net": {}, "pattern_net": {}}
+    model = AttributeModel(net, pattern_net, meta, "trained in this process")
+    category_acc, family_acc, per_class = _held_out_scores(model, held_photos, photo_held)
     fm_allowed = np.array([classes.index(n) for n in FASHION_MNIST_LABELS])
     fm_pred = predict(net, torch.from_numpy(fmnist_views(x_test)), allowed=fm_allowed, prepare=_as_views)
     render_cat = predict(net, torch.from_numpy(test_renders["views"]), prepare=_as_views)
@@ -441,9 +449,8 @@ def train_attribute_model(epochs: int = 8, renders_per_category: int = 30, fmnis
         train_photos=len(train_photos), fmnist_train_images=len(x_train), renders=len(train_renders["views"]),
         epochs=epochs, seconds=round(time.perf_counter() - start, 1),
     )
-    meta = {"version": f"{MODEL_VERSION}-{int(time.time())}", "net": BACKBONE, "categories": classes,
-            "patterns": list(PATTERNS), "category_net": {}, "pattern_net": {}, "report": asdict(report)}
-    return AttributeModel(net, pattern_net, meta, "trained in this process"), report
+    meta["report"] = asdict(report)
+    return model, report
 
 
 def _classes(photos: list[LabelledPhoto], base: AttributeModel | None) -> list[str]:
