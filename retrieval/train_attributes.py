@@ -41,7 +41,7 @@ from index.cutout import garment_mask
 from index.demo import category_attributes
 from index.render import GarmentSpec, render_garment
 from index.taxonomy import OTHER, load_taxonomy
-from index.vocab import COLOURS, FASHION_MNIST_LABELS, FITS, PATTERNS
+from index.vocab import CATEGORIES, COLOURS, FASHION_MNIST_LABELS, FITS, PATTERNS
 from retrieval.attributes import (
     BACKBONE,
     CATEGORY_NAMES,
@@ -51,6 +51,7 @@ from retrieval.attributes import (
     PatternNet,
     garment_view,
     texture_patch,
+    view_input,
     white_balance,
     work_image,
 )
@@ -203,8 +204,7 @@ def _render_sample(spec_seed: tuple[dict, int]) -> tuple[np.ndarray, np.ndarray]
 def render_set(per_category: int, seed: int, workers: int, desc: str) -> dict[str, np.ndarray]:
     """Views, category names, patches and pattern labels of freshly rendered demo garments."""
     rng = np.random.default_rng(seed)
-    demo = [c for c in CATEGORY_NAMES if c in DEMO_RENDERED]
-    specs = [_random_spec(rng, c) for c in demo for _ in range(per_category)]
+    specs = [_random_spec(rng, c) for c in CATEGORIES for _ in range(per_category)]
     jobs = [(asdict(s), int(rng.integers(2**31))) for s in specs]
     with ProcessPoolExecutor(max_workers=workers) as pool:
         results = list(tqdm(pool.map(_render_sample, jobs, chunksize=8), total=len(jobs), desc=desc, unit="img"))
@@ -214,9 +214,6 @@ def render_set(per_category: int, seed: int, workers: int, desc: str) -> dict[st
         "patches": np.concatenate([r[1] for r in results]).astype(np.float32),
         "patterns": np.repeat([PATTERNS.index(s.pattern) for s in specs], PATCHES_PER_RENDER),
     }
-
-
-DEMO_RENDERED = set(FASHION_MNIST_LABELS) | {"skirt", "jeans", "shorts", "hoodie", "jacket"}
 
 
 # ---------------------------------------------------------------- augmentation
@@ -346,10 +343,6 @@ def predict(net: nn.Module, x: torch.Tensor, allowed: np.ndarray | None = None, 
     return allowed[pred] if allowed is not None else pred
 
 
-def _as_views(t: torch.Tensor) -> torch.Tensor:
-    return t.float().div_(255.0)
-
-
 def _weights(allowed: np.ndarray, source_weight: np.ndarray) -> torch.Tensor:
     """Sampling weights: a label shared by n examples weighs 1/sqrt(n) each, times its source's weight."""
     keys = [row.tobytes() for row in allowed]
@@ -367,7 +360,7 @@ def _held_out_scores(model: AttributeModel, photos: list[LabelledPhoto],
     families = load_taxonomy().categories
     pred = []
     for start in range(0, len(views), 256):
-        probs = torch.softmax(model.category_net(_as_views(torch.from_numpy(views[start:start + 256]))), -1)
+        probs = torch.softmax(model.category_net(view_input(torch.from_numpy(views[start:start + 256]))), -1)
         pred += [model._decide(row)[0] for row in probs]
     by_class: dict[str, list[bool]] = {}
     category_hits, family_hits = [], []
@@ -420,7 +413,7 @@ def train_attribute_model(epochs: int = 8, renders_per_category: int = 30, fmnis
     log(f"garment net: {len(photo_train)} photos, {len(x_train)} Fashion-MNIST, {len(train_renders['views'])} "
         f"renders; {len(classes)} classes; {epochs} epochs")
     fit(net, torch.from_numpy(views), torch.from_numpy(allowed), epochs, augment_views, seed, "garment", set_loss,
-        weights=_weights(allowed, source), prepare=_as_views, device=device, batch=64, lr=1e-3)
+        weights=_weights(allowed, source), prepare=view_input, device=device, batch=64, lr=1e-3)
 
     if base is not None:
         pattern_net = base.pattern_net
@@ -436,8 +429,8 @@ def train_attribute_model(epochs: int = 8, renders_per_category: int = 30, fmnis
     model = AttributeModel(net, pattern_net, meta, "trained in this process")
     category_acc, family_acc, per_class = _held_out_scores(model, held_photos, photo_held)
     fm_allowed = np.array([classes.index(n) for n in FASHION_MNIST_LABELS])
-    fm_pred = predict(net, torch.from_numpy(fmnist_views(x_test)), allowed=fm_allowed, prepare=_as_views)
-    render_cat = predict(net, torch.from_numpy(test_renders["views"]), prepare=_as_views)
+    fm_pred = predict(net, torch.from_numpy(fmnist_views(x_test)), allowed=fm_allowed, prepare=view_input)
+    render_cat = predict(net, torch.from_numpy(test_renders["views"]), prepare=view_input)
     render_pat = predict(pattern_net, torch.from_numpy(test_renders["patches"]))
     report = TrainReport(
         held_out_photos=len(held_photos), held_out_category_accuracy=category_acc,

@@ -141,10 +141,10 @@ def _without_skin(found: Pose, image: Image.Image, region: np.ndarray) -> np.nda
     give a tank top the outline of a long-sleeved top, bare legs a dress the outline of trousers. The
     chest itself is left alone (a garment's print or sheen can come close to skin there). Kept whole
     when that would take most of it (a skin-toned garment)."""
-    skin = _skin_lab(found, image)
+    lab = _lab_at_pose_size(found, image)
+    skin = _skin_lab(found, lab)
     if skin is None:
         return region
-    lab = _lab_at_pose_size(found, image)
     d = (lab - skin) * np.array([0.5, 1.0, 1.0], np.float32)  # lighting moves L along an arm more than a, b
     bare = (np.sqrt((d ** 2).sum(axis=-1)) < SKIN_DELTA) & ~_chest(found)
     kept = _opened(region & ~bare, max(1, int(SKIN_SLIVER * _torso(found))))  # lit or shaded edges of an arm
@@ -170,8 +170,9 @@ def _opened(mask: np.ndarray, radius: int) -> np.ndarray:
     return cv2.morphologyEx(mask.astype(np.uint8), cv2.MORPH_OPEN, kernel).astype(bool)
 
 
-def _skin_lab(found: Pose, image: Image.Image) -> np.ndarray | None:
-    """The median CIELAB colour of the cheeks and nose (a disc below the eyes), when the face is seen."""
+def _skin_lab(found: Pose, lab: np.ndarray) -> np.ndarray | None:
+    """The median colour of the cheeks and nose (a disc around the nose) in lab, the photo in CIELAB at the
+    pose's size, when the face is seen."""
     lm, (w, h) = found.landmarks, found.size
     if lm[NOSE, 3] <= SEEN or lm[L_EAR, 3] <= SEEN or lm[R_EAR, 3] <= SEEN:
         return None
@@ -181,7 +182,7 @@ def _skin_lab(found: Pose, image: Image.Image) -> np.ndarray | None:
     disc = ((xx - cx) ** 2 + (yy - cy) ** 2 <= (0.25 * ears) ** 2) & found.mask
     if disc.sum() < 20:
         return None
-    return np.median(_lab_at_pose_size(found, image)[disc], axis=0)
+    return np.median(lab[disc], axis=0)
 
 
 def _lab_at_pose_size(found: Pose, image: Image.Image) -> np.ndarray:
