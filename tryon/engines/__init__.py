@@ -30,6 +30,9 @@ class ModelMissing(TryOnError):
 class TryOnOptions:
     size: str | None = None  # the size label shown; None: the garment's middle size
     sizes: tuple[str, ...] = ()  # the product's sizes, smallest first (a larger one sits looser)
+    # the chosen size's garment width over the body's, per region ("chest", "waist", "hip"), from the size
+    # chart and the body's measurements (tryon.fit); empty: unknown, the size steps above apply instead
+    fit: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -38,6 +41,7 @@ class TryOnResult:
     mask: np.ndarray = field(repr=False)  # where the garment is in the result, bool
     timings: dict[str, float]  # ms per stage
     engine: str
+    notes: list[str] = field(default_factory=list)  # what the shopper should know (their own sleeves show, ...)
 
 
 class TryOnEngine(Protocol):
