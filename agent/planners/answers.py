@@ -124,8 +124,9 @@ def _history(result: dict) -> str:
 
 def _tryon(result: dict) -> str:
     size = f" in size {result['size']}" if result.get("size") else ""
+    drawn = ", drawn to your measurements" if result.get("fit") else ""  # the words come from describe_look
     notes = "".join(f" {n}" for n in result.get("notes", []))
-    return f"Here is [#{result['product_id']}] {result['title']}{size} on your photo.{notes}"
+    return f"Here is [#{result['product_id']}] {result['title']}{size} on your photo{drawn}.{notes}"
 
 
 def _look(result: dict) -> str:
