@@ -383,11 +383,10 @@ def _hands(found: Pose) -> np.ndarray:
     fingertips reach (about twice as far). A hidden hand's estimate would punch a hole in the body."""
     lm, h, w = found.landmarks, *found.mask.shape
     out = np.zeros((h, w), bool)
-    yy, xx = np.mgrid[:h, :w].astype(np.float32)
     for hand in (L_HAND, R_HAND):
         if lm[hand[0], 3] > SEEN:
             wrist, knuckles = lm[hand[0], :2], lm[list(hand[1:]), :2].mean(axis=0)
-            out |= _segment_distance(xx, yy, wrist, wrist + 2 * (knuckles - wrist)) <= HAND_RADIUS * _torso(found)
+            _capsule(out, wrist, wrist + 2 * (knuckles - wrist), HAND_RADIUS * _torso(found))
     return out
 
 
@@ -405,12 +404,22 @@ def _limbs(found: Pose, bones: tuple[tuple[int, int], ...]) -> np.ndarray:
     """Capsules around the bones whose both ends are seen."""
     lm, h, w = found.landmarks, *found.mask.shape
     out = np.zeros((h, w), bool)
-    yy, xx = np.mgrid[:h, :w].astype(np.float32)
     r = FOREARM_RADIUS * _torso(found)
     for a, b in bones:
         if lm[a, 3] > SEEN and lm[b, 3] > SEEN:
-            out |= _segment_distance(xx, yy, lm[a, :2], lm[b, :2]) <= r
+            _capsule(out, lm[a, :2], lm[b, :2], r)
     return out
+
+
+def _capsule(out: np.ndarray, a: np.ndarray, b: np.ndarray, radius: float) -> None:
+    """Sets the pixels within radius of the segment a-b (in place), computed over its box only."""
+    h, w = out.shape
+    x0, y0 = (max(0, int(np.floor(min(a[i], b[i]) - radius))) for i in (0, 1))
+    x1, y1 = min(w, int(np.ceil(max(a[0], b[0]) + radius)) + 1), min(h, int(np.ceil(max(a[1], b[1]) + radius)) + 1)
+    if x1 <= x0 or y1 <= y0:
+        return
+    yy, xx = np.mgrid[y0:y1, x0:x1].astype(np.float32)
+    out[y0:y1, x0:x1] |= _segment_distance(xx, yy, a, b) <= radius
 
 
 def _segment_distance(xx: np.ndarray, yy: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -447,3 +456,46 @@ def worn_garments(image: Image.Image, part: str | None = None) -> list[tuple[str
         region = worn_region(image, part, found)
         return [(part, region.mask)] if region is not None else []
     return [(name, region.mask) for name, region in worn_regions(image, found).items()]
+
+
+# ---------------------------------------------------------------- what stays in front of a garment tried on
+
+
+def head_region(found: Pose) -> np.ndarray:
+    """Face and hair (an ellipse from the ears' spacing): a try-on never paints over them."""
+    return _head(found)
+
+
+def hands_region(found: Pose) -> np.ndarray:
+    """The hands that are seen: they stay in front of any garment."""
+    return _hands(found)
+
+
+def forearms_region(found: Pose) -> np.ndarray:
+    """Elbow to wrist, where both are seen: arms hanging by the sides lie over trousers, skirts and the
+    sides of a top."""
+    return _forearms(found)
+
+
+def bare_skin(found: Pose, image: Image.Image) -> np.ndarray | None:
+    """Pixels of the face's skin colour anywhere on the person (bare arms, a bare midriff); None when the
+    face is not seen."""
+    lab = _lab_at_pose_size(found, image)
+    skin = _skin_lab(found, lab)
+    if skin is None:
+        return None
+    d = (lab - skin) * np.array([0.5, 1.0, 1.0], np.float32)
+    return (np.sqrt((d ** 2).sum(axis=-1)) < SKIN_DELTA) & found.mask
+
+
+def own_top(found: Pose, skin: np.ndarray | None) -> np.ndarray | None:
+    """The person's own top, shoulders to hips and down the arms, less face, hands and bare skin outside
+    the chest; quicker than worn_region (it does not look for where the top ends), for what a try-on
+    leaves showing. None when the shoulders are not seen."""
+    if not _seen(found, [L_SHOULDER, R_SHOULDER]):
+        return None
+    lm, torso = found.landmarks, _torso(found)
+    top = min(lm[L_SHOULDER, 1], lm[R_SHOULDER, 1]) - NECK * torso
+    bottom = _mean_y(lm, L_HIP, R_HIP) + HEM["top"] * torso
+    region = (_band(found, top, bottom) | (found.mask & _arms(found))) & ~_head(found) & ~_hands(found)
+    return region & ~(skin & ~_chest(found)) if skin is not None else region

@@ -1,23 +1,30 @@
-"""The warp engine: the product shot's garment, warped onto the person by their pose. CPU, no model.
+"""The warp engine: the product shot's garment, part by part, onto the person's pose. CPU, no model.
 
-1. Cut the garment out of its product shot and read its landmarks (tryon.garment).
-2. Find the person's pose and mask (tryon.body.pose), and check the photo shows what the
-   garment covers (a top needs the shoulders, a dress the knees, trousers the hips and knees;
-   ankles out of the frame are placed a thigh's length below the knees, and the hem runs out
-   of the picture).
-3. Map the garment's anchor points onto the body: shoulders onto the shoulder joints (tops,
-   dresses) or the waistband onto the hips (bottoms), keeping the garment's proportions in its
-   own frame and turning it with the shoulder or hip line; the hem follows the torso's or the
-   legs' lean. A projective warp (OpenCV) carries the pixels; then a thin-plate spline moves the
-   waist and hem sides out wherever the body under them is wider than the garment's own shape
-   (the body's width read off its mask, capped by the hip joints as in tryon.body).
-4. Occlusion: nothing of a top or dress above the neck (face and hair stay in front), and the
-   hands stay in front.
-5. Shading: the person's own light and folds (their luminance over its blur) modulate the
-   garment; the edge is feathered so it blends.
+1. Cut the garment out of its product shot (tryon.garment) and find its parts (tryon.parts): the
+   body panel row by row, each sleeve along its axis, each trouser leg.
+2. Find the person's pose and mask (tryon.body.pose) and check the photo shows what the garment
+   covers (a top needs the shoulders, a dress the knees, trousers the hips and knees; ankles out
+   of the frame are placed a thigh's length below the knees).
+3. Place each part with a piecewise-affine grid warp (tryon.mesh):
+   - the panel down the body's centre line (shoulders, hips, knees, ankles), each of its rows
+     as wide as the body under it with ease, or as the garment's own cut when that is wider
+     (a flared hem stays flared); above the armpits it keeps its own shape (necklines, straps);
+   - each sleeve along its arm, shoulder to elbow to wrist, so it follows a hanging or bent arm;
+   - each trouser leg from its half of the waistband down hip, knee and ankle.
+   How far down the garment reaches comes from its category and its own proportions against a
+   typical garment of that category: a typical t-shirt ends just below the hips, a knee-length
+   dress at the knees, full-length trousers at the ankles.
+4. Layers: sleeves over the panel when the arm is in front of the body (MediaPipe's depth), under
+   it otherwise; bare forearms over the panel; face, hair and hands over everything; nothing of a
+   top above the neckline.
+5. Blend: the photo's own folds and light (its luminance over its blur) shade the garment, whose
+   colour stays its own inside; at the edge the garment's colour is moved towards the photo's
+   by a membrane (a Poisson blend, seamlessClone, on a small copy of the image), and feathered.
 
-The chosen size shows: each size step away from the middle size widens or narrows the garment
-by SIZE_STEP, so a larger size sits looser.
+Size: with the body's measurements and the chart (options.fit), each region is as wide as the
+body times the chosen size's ratio there (a size too large sits wide, one too small no wider than
+the body); without them each size step away from the middle widens or narrows by SIZE_STEP.
+Where the person's own top still shows around the new one, the result's notes say so.
 """
 
 from __future__ import annotations
@@ -29,8 +36,8 @@ import numpy as np
 from PIL import Image
 
 from tryon.body import (
+    CHEST_CAP,
     HIP_CAP,
-    WAIST_CAP,
     L_ANKLE,
     L_ELBOW,
     L_HIP,
@@ -43,26 +50,43 @@ from tryon.body import (
     R_KNEE,
     R_SHOULDER,
     R_WRIST,
+    WAIST_CAP,
     PhotoError,
+    Pose,
     pose,
-    run_width,
     work_rgb,
 )
 from tryon.engines import TryOnError, TryOnOptions, TryOnResult
 from tryon.garment import Garment, GarmentError, cut_out
+from tryon.mesh import along, ribbon, warp_grid
+from tryon.parts import Parts, Sleeve, Span, parse
+from tryon.worn import bare_skin, forearms_region, hands_region, head_region, own_top
 
-SIZE_STEP = 0.05  # width change per size step
-SHOULDER_EASE = 1.18  # a top's shoulder seams sit outside the shoulder joints
-WAIST_EASE = 1.6  # a waistband is wider than the hip joints
-WAIST_ABOVE_HIPS = 0.12  # of the torso length
-NECK_MARGIN = 0.12  # of the shoulder width: nothing of a top above the shoulder line minus this
-HAND_RADIUS = 0.16  # of the shoulder width
-LEAN_FOLLOW = 0.7  # how much the hem follows the hips' or ankles' sideways offset
-# A reference garment of each kind: its length over its top span, and where it reaches on a body
-# (the demo's t-shirt, knee-length dress, knee-length skirt and full-length jeans).
-LENGTH_REF = {"top": (1.55, "hips"), "dress": (3.0, "knees"), "skirt": (1.6, "knees"), "legs": (2.0, "ankles")}
-FOREARM_WIDTH = 0.2  # of the shoulder width
-BODY_EASE = 1.06  # a garment's waist and hem sit at least this much wider than the body under them
+SIZE_STEP = 0.05  # width change per size step, when the body's measurements are not known
+SNUG_FLOOR = 0.98  # a size too small for the body stretches over it: never drawn narrower than this
+BODY_EASE = 1.06  # a garment sits at least this much wider than the body under it
+SHOULDER_LIFT = 0.1  # of the torso: the top of the shoulders is above the shoulder joints
+WAIST_ABOVE_HIPS = 0.12  # of the torso: a waistband sits above the hip joints
+ARM_HALF = 0.09  # of the torso: half an upper arm's width, the least a sleeve covers
+SLEEVE_ROUND = 0.65  # a sleeve laid flat is this much wider than worn round an arm, seen from the front
+SLEEVE_LOOSE = 1.4  # a sleeve's half-width is at most this many upper arms' (a bell sleeve still hangs)
+ARM_BEHIND = 0.15  # MediaPipe depth (about hip widths) an elbow lies behind its shoulder when the arm is behind
+NECK_MARGIN = 0.12  # of the shoulder span: nothing of a top above the shoulder line less this
+ROWS, COLS = 40, 9  # grid of a panel or a leg
+SLEEVE_COLS = 5
+# How far a typical garment of each kind reaches down the body, and its length over the width of its
+# panel (tops, dresses) or waistband (trousers) in a product shot (medians of real product shots).
+REACH = {"top": "hips", "dress": "knees", "skirt": "knees", "legs": "ankles"}
+TYPICAL_RATIO = {"top": 1.6, "dress": 3.6, "skirt": 1.2, "legs": 4.7}
+# The body's width (half of it, each side of the centre line) is capped by its joints where arms
+# against it merge with it in the mask (tryon.body's caps): (depth in torsos, share of the span).
+CAPS = ((0.0, 0.59, "shoulders"), (0.3, CHEST_CAP / 2, "shoulders"), (0.7, WAIST_CAP / 2, "hips"),
+        (1.0, HIP_CAP / 2, "hips"))
+FIT_DEPTH = {"chest": 0.3, "waist": 0.7, "hip": 1.0}
+SHOWS = 0.12  # share of the person's own top left uncovered above which the notes say so
+GARMENT_SIDE = 640  # px: a product shot is read at most this large (a garment covers part of the photo)
+BLEND_MARGIN = 60  # px around the garment where blurs and the blend read the photo
+EDGE = 3  # px: the band at the garment's edge where the Poisson blend applies
 NEEDS = {"top": ([L_SHOULDER, R_SHOULDER], "a photo showing the shoulders and the chest"),
          "dress": ([L_SHOULDER, R_SHOULDER, L_KNEE, R_KNEE], "a photo from the head down to the knees at least"),
          "skirt": ([L_HIP, R_HIP, L_KNEE, R_KNEE], "a photo from the waist down to the knees at least"),
@@ -84,36 +108,46 @@ class WarpEngine:
     def try_on(self, person: Image.Image, garment: Image.Image, category: str,
                options: TryOnOptions | None = None) -> TryOnResult:
         options = options or TryOnOptions()
-        timings: dict[str, float] = {}
         t0 = time.perf_counter()
         try:
-            g = cut_out(garment, category)
+            g = cut_out(_at_most(garment, GARMENT_SIDE), category)
+            parts = parse(g.mask, g.kind)
         except GarmentError as exc:
             raise TryOnError(str(exc)) from None
         t1 = time.perf_counter()
         try:
-            body = pose(person)
+            found = pose(person)
         except PhotoError as exc:
             raise TryOnError(str(exc)) from None
         idx, advice = NEEDS[g.kind]
-        if not body.visible(idx):
+        if not found.visible(idx):
             raise TryOnError(f"to try on a {category} I need {advice}; this photo is cropped too tightly.")
         rgb = work_rgb(person)
         t2 = time.perf_counter()
-        widen = size_factor(options)
-        src, dst = control_points(g, body.landmarks, widen)
-        h, w = rgb.shape[:2]
-        matrix = cv2.getPerspectiveTransform(src.astype(np.float32), dst.astype(np.float32))
-        warped = cv2.warpPerspective(g.rgba, matrix, (w, h), flags=cv2.INTER_LINEAR, borderValue=(0, 0, 0, 0))
-        warped = fit_to_body(warped, g, matrix, body.mask, widen, body.landmarks)
+        body = Body(found)
+        layers = place(g, parts, body, _widths(options))
+        rgba = stack(layers)
+        alpha = rgba[..., 3].astype(np.float32) / 255
+        skin = bare_skin(found, Image.fromarray(rgb))
+        occlude(alpha, g.kind, body, skin)
         t3 = time.perf_counter()
-        alpha = warped[..., 3].astype(np.float32) / 255
-        occlude(alpha, body.landmarks, g.kind)
-        image = composite(rgb, warped[..., :3], alpha)
+        image = composite(rgb, rgba[..., :3], alpha)
+        notes = own_garment_notes(found, skin, alpha > 0.5, g.kind)
         t4 = time.perf_counter()
         timings = {"cut_out_ms": (t1 - t0) * 1000, "pose_ms": (t2 - t1) * 1000, "warp_ms": (t3 - t2) * 1000,
                    "composite_ms": (t4 - t3) * 1000, "total_ms": (t4 - t0) * 1000}
-        return TryOnResult(Image.fromarray(image), alpha > 0.5, timings, self.id)
+        return TryOnResult(Image.fromarray(image), alpha > 0.5, timings, self.id, notes)
+
+
+def _at_most(image: Image.Image, side: int) -> Image.Image:
+    scale = side / max(image.size)
+    if scale >= 1:
+        return image
+    return image.convert("RGB").resize((round(image.width * scale), round(image.height * scale)),
+                                       Image.Resampling.BILINEAR)
+
+
+# ---------------------------------------------------------------- the body
 
 
 def _pair(lm: np.ndarray, a: int, b: int) -> tuple[np.ndarray, np.ndarray]:
@@ -122,129 +156,340 @@ def _pair(lm: np.ndarray, a: int, b: int) -> tuple[np.ndarray, np.ndarray]:
     return (p, q) if p[0] <= q[0] else (q, p)
 
 
-def control_points(g: Garment, lm: np.ndarray, widen: float) -> tuple[np.ndarray, np.ndarray]:
-    """Four garment points and where they go on the body."""
-    marks = g.landmarks
-    if g.kind in ("top", "dress"):
-        names, anchor = ("left_shoulder", "right_shoulder", "right_hem", "left_hem"), _pair(lm, R_SHOULDER, L_SHOULDER)
-        ease, lift = SHOULDER_EASE, 0.0
+class Body:
+    """The person's centre line (shoulders, hips, knees, ankles) and their width either side of it."""
+
+    def __init__(self, found: Pose) -> None:
+        self.found = found
+        lm = found.landmarks
+        self.lm = lm
+        self.shoulders = _pair(lm, R_SHOULDER, L_SHOULDER)
+        self.hips = _pair(lm, R_HIP, L_HIP)
+        self.knees = _pair(lm, R_KNEE, L_KNEE)
+        shoulder_mid, hip_mid = sum(self.shoulders) / 2, sum(self.hips) / 2
+        self.torso = max(float(np.linalg.norm(hip_mid - shoulder_mid)), 1.0)
+        self.down = (hip_mid - shoulder_mid) / self.torso
+        self.across = np.array([self.down[1], -self.down[0]])  # image-right of the centre line
+        knee_mid = sum(self.knees) / 2
+        if np.linalg.norm(knee_mid - hip_mid) < 0.3 * self.torso:  # knees not found: straight down
+            knee_mid = hip_mid + 1.1 * self.torso * self.down
+        self.ankles = self._ankles(knee_mid, hip_mid)
+        self.path = np.array([shoulder_mid, hip_mid, knee_mid, sum(self.ankles) / 2])
+        self.span = {"shoulders": float(np.linalg.norm(self.shoulders[1] - self.shoulders[0])),
+                     "hips": float(np.linalg.norm(self.hips[1] - self.hips[0]))}
+
+    def _ankles(self, knee_mid: np.ndarray, hip_mid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The ankles, or, out of the frame, a thigh's length below the knees."""
+        lm = self.lm
+        if lm[L_ANKLE, 3] > 0.5 and lm[R_ANKLE, 3] > 0.5 and max(lm[L_ANKLE, 1], lm[R_ANKLE, 1]) < self.found.size[1]:
+            return _pair(lm, R_ANKLE, L_ANKLE)
+        knees = self.knees if np.linalg.norm(self.knees[0] - self.knees[1]) > 0 else (knee_mid, knee_mid)
+        return knees[0] + (knee_mid - hip_mid), knees[1] + (knee_mid - hip_mid)
+
+    def point(self, depth: np.ndarray) -> np.ndarray:
+        """Points on the centre line this far (px, along it) below the shoulders' midpoint."""
+        return along(self.path, depth)
+
+    def depth_of(self, name: str) -> float:
+        """How far down the centre line a level is: shoulders, hips, knees or ankles."""
+        steps = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(self.path, axis=0), axis=1))])
+        return float(steps[("shoulders", "hips", "knees", "ankles").index(name)])
+
+    def half_widths(self, depth: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The body's width each side of the centre line at these depths, off the person mask, capped by
+        the joints (arms against the body merge with it) and no less than 0.6 of the cap (a hole in the mask)."""
+        mask = self.found.mask
+        h, w = mask.shape
+        points = self.point(depth)
+        left, right = np.zeros(len(depth)), np.zeros(len(depth))
+        for i, (x, y) in enumerate(points):
+            cap = self._cap(depth[i] / self.torso)
+            row = mask[int(np.clip(y, 0, h - 1))]
+            xi = int(np.clip(x, 0, w - 1))
+            left[i] = xi - (np.flatnonzero(~row[:xi + 1])[-1] if (~row[:xi + 1]).any() else -1) - 1
+            right[i] = (np.flatnonzero(~row[xi:])[0] if (~row[xi:]).any() else w - xi)
+            left[i], right[i] = (float(np.clip(v, 0.6 * cap, cap)) for v in (left[i], right[i]))
+        return left, right
+
+    def _cap(self, depth: float) -> float:
+        depths = [d for d, _, _ in CAPS]
+        caps = [share * self.span[of] for _, share, of in CAPS]
+        return float(np.interp(depth, depths, caps))
+
+
+# ---------------------------------------------------------------- placing the parts
+
+
+def _widths(options: TryOnOptions):  # noqa: ANN202
+    """The width factor at a depth (in torsos): the chart's fit per region, else the size step."""
+    if options.fit:
+        depths = [FIT_DEPTH[k] for k in FIT_DEPTH if k in options.fit]
+        ratios = [max(options.fit[k], SNUG_FLOOR) for k in FIT_DEPTH if k in options.fit]
+        return lambda depth: np.interp(depth, depths, ratios)
+    factor = size_factor(options)
+    return lambda depth: np.full_like(np.asarray(depth, np.float64), factor)
+
+
+def place(g: Garment, parts: Parts, body: Body, widen) -> list[tuple[str, np.ndarray]]:  # noqa: ANN001
+    """Each part warped onto the body, as (name, RGBA at the photo's analysed size)."""
+    if g.kind == "legs":
+        return _legs(g, parts, body, widen)
+    panel, scale, depth_of_row = _panel(g, parts, body, widen)
+    layers = [("panel", panel)]
+    for sleeve in parts.sleeves:
+        layer = (f"{sleeve.side} sleeve", _sleeve(g, sleeve, body, scale))
+        if _in_front(body, sleeve.side):
+            layers.append(layer)
+        else:
+            layers.insert(0, layer)
+    return layers
+
+
+def _length(parts: Parts, width: float, body: Body, start: float, kind: str) -> float:
+    """Where the hem lands (depth along the centre line): the typical garment's reach, moved by how much
+    longer or shorter this one is for its width, within what that kind of garment can be."""
+    reach = body.depth_of(REACH[kind]) + (0.08 * body.torso if kind == "top" else 0.0)
+    ratio = (parts.hem_y - parts.shoulder_y) / max(width, 1.0) / TYPICAL_RATIO[kind]
+    low, high = {"top": (0.4 * body.torso, 1.35 * body.torso),
+                 "dress": (1.2 * body.torso, body.depth_of("ankles") + 0.05 * body.torso),
+                 "skirt": (body.depth_of("hips"), body.depth_of("ankles")),
+                 "legs": (body.depth_of("knees") - 0.2 * body.torso, body.depth_of("ankles") + 0.08 * body.torso)}[kind]
+    return float(np.clip(start + ratio * (reach - start), low, high))
+
+
+def _panel(g: Garment, parts: Parts, body: Body, widen):  # noqa: ANN001, ANN202
+    """The panel down the centre line; returns its RGBA, the garment-to-body scale, and the row-to-depth map."""
+    span = _rows(parts.panel, ROWS)
+    cx = parts.centre
+    top_line = parts.shoulder_y
+    if parts.kind == "skirt":
+        start = body.depth_of("hips") - WAIST_ABOVE_HIPS * body.torso
     else:
-        names, anchor = ("left_waist", "right_waist", "right_hem", "left_hem"), _pair(lm, R_HIP, L_HIP)
-        ease, lift = WAIST_EASE, WAIST_ABOVE_HIPS
-    if not all(n in marks for n in names):
-        raise TryOnError("the garment's outline in its photo is not clear enough to fit it; try another shot.")
-    src = np.array([marks[n] for n in names], np.float64)
-    left, right = anchor
-    across = right - left
-    span = float(np.linalg.norm(across))
-    e_x = across / span
-    e_y = np.array([-e_x[1], e_x[0]])  # down the body
-    shoulders = _pair(lm, R_SHOULDER, L_SHOULDER)
-    hips = _pair(lm, R_HIP, L_HIP)
-    torso = float(np.linalg.norm((hips[0] + hips[1]) / 2 - (shoulders[0] + shoulders[1]) / 2))
-    top_mid = (left + right) / 2 - lift * torso * e_y
-    garment_mid = (src[0] + src[1]) / 2
-    garment_span = float(np.linalg.norm(src[1] - src[0]))
-    scale = span * ease / garment_span
-    # down the body the garment keeps its own length relative to a reference garment of its kind
-    length_ref, reach = LENGTH_REF[g.kind]
-    scale_y = _reach(reach, lm, top_mid, e_y, torso) / (length_ref * garment_span)
-    dst = np.array([top_mid + widen * scale * (p - garment_mid)[0] * e_x + scale_y * (p - garment_mid)[1] * e_y
-                    for p in src])
-    follow = _lean_target(g.kind, lm)
-    if follow is not None:
-        hem_mid = (dst[2] + dst[3]) / 2
-        dst[2:] += LEAN_FOLLOW * (follow[0] - hem_mid[0]) * np.array([1.0, 0.0])
-    return src, dst
+        start = -SHOULDER_LIFT * body.torso
+    ref = _row_at(parts.panel, parts.armpit_y if parts.kind != "skirt" else top_line)
+    g_left, g_right = cx - ref[0], ref[1] - cx
+    ref_depth = start + 0.2 * body.torso if parts.kind != "skirt" else start
+    b_left, b_right = body.half_widths(np.array([max(ref_depth, 0.0)]))
+    scale = (b_left[0] + b_right[0]) * BODY_EASE * float(widen(max(ref_depth, 0.0) / body.torso)) / max(
+        g_left + g_right, 1.0)
+    hem = _length(parts, g_left + g_right, body, start, parts.kind)
+    per_row = (hem - start) / max(parts.hem_y - top_line, 1.0)
+
+    def depth_of_row(y: np.ndarray) -> np.ndarray:
+        return start + (np.asarray(y, np.float64) - top_line) * per_row
+
+    depth = depth_of_row(span.y)
+    own_left, own_right = (cx - span.left) * scale, (span.right - cx) * scale
+    fitted = depth >= ref_depth  # above the armpits the panel keeps its own shape
+    b_left, b_right = body.half_widths(np.maximum(depth, 0.0))
+    factor = widen(np.maximum(depth, 0.0) / body.torso)
+    left = np.where(fitted, np.maximum(own_left, b_left * BODY_EASE * factor), own_left)
+    right = np.where(fitted, np.maximum(own_right, b_right * BODY_EASE * factor), own_right)
+    left, right = _smooth(left), _smooth(right)
+    src = np.linspace(np.stack([span.left, span.y], 1), np.stack([span.right, span.y], 1), COLS, axis=1)
+    dst = ribbon(body.point(depth), left, right, COLS)
+    image = _part_rgba(g, parts.panel_mask)
+    return warp_grid(image, src, dst, body.found.size), scale, depth_of_row
 
 
-def _project(matrix: np.ndarray, points: np.ndarray) -> np.ndarray:
-    return cv2.perspectiveTransform(points.reshape(1, -1, 2).astype(np.float32), matrix)[0]
+def _sleeve(g: Garment, sleeve: Sleeve, body: Body, scale: float) -> np.ndarray:
+    """A sleeve along its arm: its seam on the shoulder joint, down the arm's bones."""
+    lm = body.lm
+    left_side = sleeve.side == "left"
+    shoulder = body.shoulders[0 if left_side else 1]
+    # the person's image-left arm is their right arm
+    elbow_i, wrist_i = (R_ELBOW, R_WRIST) if (left_side == (lm[L_SHOULDER, 0] > lm[R_SHOULDER, 0])) else (L_ELBOW, L_WRIST)
+    elbow, wrist = lm[elbow_i, :2], lm[wrist_i, :2]
+    upper = elbow - shoulder if lm[elbow_i, 3] > 0.3 else 0.5 * body.torso * body.down
+    lower = wrist - elbow if lm[wrist_i, 3] > 0.3 else upper
+    path = np.array([shoulder, shoulder + upper, shoulder + upper + lower])
+    along_src, lo, hi = sleeve.along, sleeve.left, sleeve.right
+    src_axis = sleeve.seam[None, :] + along_src[:, None] * sleeve.axis[None, :]
+    src = ribbon(src_axis, lo, hi, SLEEVE_COLS)
+    least = ARM_HALF * body.torso
+    dst_axis = along(path, along_src * scale)
+    # a flat sleeve is wider than the same sleeve around an arm seen from the front
+    left, right = (np.clip(v * scale * SLEEVE_ROUND, least, SLEEVE_LOOSE * least) for v in (lo, hi))
+    dst = ribbon(dst_axis, left, right, SLEEVE_COLS)
+    return warp_grid(_part_rgba(g, sleeve.mask), src, dst, body.found.size)
 
 
-def fit_to_body(warped: np.ndarray, g: Garment, matrix: np.ndarray, person: np.ndarray, widen: float,
-                lm: np.ndarray) -> np.ndarray:
-    """A thin-plate-spline pass: where the body is wider than the garment's own shape at its waist or hem,
-    the garment's sides move out to cover it (with ease), and the rest of the garment follows smoothly."""
-    names = [n for n in ("left_waist", "right_waist", "left_hem", "right_hem") if n in g.landmarks]
-    if g.kind == "legs" or len(names) < 4:
-        return warped  # trouser legs keep their own shape
-    anchors = [n for n in ("left_shoulder", "right_shoulder", "collar") if n in g.landmarks]
-    src = _project(matrix, np.array([g.landmarks[n] for n in anchors + names]))
-    dst = src.copy()
-    hips = abs(lm[L_HIP, 0] - lm[R_HIP, 0])
-    for i, cap in zip(range(len(anchors), len(src), 2), (WAIST_CAP, HIP_CAP)):
-        (lx, ly), (rx, ry) = src[i], src[i + 1]
-        cx, cy = (lx + rx) / 2, (ly + ry) / 2
-        body = run_width(person, int(cy), int(cx)) / 2
-        if body == 0:
-            continue
-        body = min(body, cap * hips / 2)  # arms against the body merge with it in the mask
-        half = max((rx - lx) / 2, BODY_EASE * widen * body)
-        dst[i, 0], dst[i + 1, 0] = cx - half, cx + half
-    if np.allclose(src, dst, atol=1.0):
-        return warped
-    ys, xs = np.nonzero(warped[..., 3])
-    margin = int(np.abs(dst - src).max()) + 8  # room for the sides to move into
-    x0, x1 = max(0, xs.min() - margin), min(warped.shape[1], xs.max() + margin + 1)
-    y0, y1 = max(0, ys.min() - margin), min(warped.shape[0], ys.max() + margin + 1)
-    roi = np.ascontiguousarray(warped[y0:y1, x0:x1])
-    offset = np.array([x0, y0], np.float32)
-    tps = cv2.createThinPlateSplineShapeTransformer()
-    matches = [cv2.DMatch(i, i, 0) for i in range(len(src))]
-    tps.estimateTransformation((dst - offset).reshape(1, -1, 2), (src - offset).reshape(1, -1, 2), matches)
-    out = np.zeros_like(warped)
-    out[y0:y1, x0:x1] = tps.warpImage(roi, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+def _legs(g: Garment, parts: Parts, body: Body, widen) -> list[tuple[str, np.ndarray]]:  # noqa: ANN001
+    """Each leg from its half of the waistband down hip, knee and ankle."""
+    waist_width = parts.legs[1].right[0] - parts.legs[0].left[0]
+    hip_width = _hip_width(parts)
+    start = body.depth_of("hips") - WAIST_ABOVE_HIPS * body.torso
+    b_left, b_right = body.half_widths(np.array([body.depth_of("hips")]))
+    scale = (b_left[0] + b_right[0]) * BODY_EASE * float(widen(1.0)) / max(hip_width, 1.0)
+    hem = _length(parts, waist_width, body, start, "legs")
+    per_row = (hem - start) / max(parts.hem_y - parts.shoulder_y, 1.0)
+    waist_mid = body.point(np.array([start]))[0]
+    knees = body.knees
+    layers = []
+    for i, leg in enumerate(parts.legs):
+        span = _rows(leg, ROWS)
+        centre = (span.left + span.right) / 2
+        top_centre = (leg.left[0] + leg.right[0]) / 2
+        waist_point = waist_mid + (top_centre - parts.centre) * scale * body.across
+        knee, ankle = knees[i], body.ankles[i]
+        path = np.array([waist_point, knee, ankle])
+        dist = (span.y - parts.shoulder_y) * per_row
+        points = along(path, dist)
+        left, right = _smooth((centre - span.left) * scale), _smooth((span.right - centre) * scale)
+        src = np.linspace(np.stack([span.left, span.y], 1), np.stack([span.right, span.y], 1), COLS, axis=1)
+        dst = ribbon(points, left, right, COLS)
+        mask = np.zeros_like(parts.panel_mask)
+        for y, a, b in zip(leg.y.astype(int), leg.left.astype(int), leg.right.astype(int)):
+            mask[y, a:b] = parts.panel_mask[y, a:b]
+        layers.append((f"leg {i}", warp_grid(_part_rgba(g, mask), src, dst, body.found.size)))
+    return layers
+
+
+def _hip_width(parts: Parts) -> float:
+    """A pair of trousers' width at the hips: the widest row above the crotch (a gathered waistband is narrower)."""
+    left, right = parts.legs
+    rights = dict(zip(right.y, right.right))
+    widths = [rights[y] - x for y, x in zip(left.y, left.left) if y <= parts.armpit_y and y in rights]
+    return float(max(widths)) if widths else float(right.right[0] - left.left[0])
+
+
+def _rows(span: Span, n: int) -> Span:
+    """n rows of a span, evenly spaced from its first to its last."""
+    pick = np.unique(np.linspace(0, len(span.y) - 1, n).round().astype(int))
+    return Span(span.y[pick], span.left[pick], span.right[pick])
+
+
+def _row_at(span: Span, y: float) -> tuple[float, float]:
+    i = int(np.clip(np.searchsorted(span.y, y), 0, len(span.y) - 1))
+    return float(span.left[i]), float(span.right[i])
+
+
+def _smooth(values: np.ndarray, k: int = 5) -> np.ndarray:
+    """A running median then mean over k rows: a hand on a hip should not dent the garment's side."""
+    pad = np.pad(values, k // 2, mode="edge")
+    median = np.array([np.median(pad[i:i + k]) for i in range(len(values))])
+    pad = np.pad(median, k // 2, mode="edge")
+    return np.convolve(pad, np.ones(k) / k, mode="valid")
+
+
+def _part_rgba(g: Garment, mask: np.ndarray) -> np.ndarray:
+    """The garment's pixels of one part, transparent elsewhere."""
+    out = g.rgba.copy()
+    out[..., 3] = np.where(mask, out[..., 3], 0)
     return out
 
 
-def _reach(reach: str, lm: np.ndarray, top: np.ndarray, down: np.ndarray, torso: float) -> float:
-    """How far down the body from the garment's top line a reference garment of this kind reaches."""
-    if reach == "hips":
-        return 1.0 * torso
-    knees = (lm[R_KNEE, :2] + lm[L_KNEE, :2]) / 2
-    target = knees
-    if reach == "ankles":
-        hips = (lm[R_HIP, :2] + lm[L_HIP, :2]) / 2
-        seen = lm[R_ANKLE, 3] > 0.5 and lm[L_ANKLE, 3] > 0.5
-        # out of the frame, the ankles are about a thigh's length below the knees
-        target = (lm[R_ANKLE, :2] + lm[L_ANKLE, :2]) / 2 if seen else knees + (knees - hips)
-    return max(float((target - top) @ down), 0.5 * torso)
+# ---------------------------------------------------------------- layers
 
 
-def _lean_target(kind: str, lm: np.ndarray) -> np.ndarray | None:
-    """Where the hem's middle should lean to: the hips (tops), the ankles (trousers), the knees (skirts)."""
-    pairs = {"top": (R_HIP, L_HIP), "dress": (R_KNEE, L_KNEE), "skirt": (R_KNEE, L_KNEE), "legs": (R_ANKLE, L_ANKLE)}
-    a, b = pairs[kind]
-    if lm[a, 3] < 0.5 or lm[b, 3] < 0.5:
-        return None
-    return (lm[a, :2] + lm[b, :2]) / 2
+def stack(layers: list[tuple[str, np.ndarray]]) -> np.ndarray:
+    """The parts over each other, first one at the back (over the box they cover)."""
+    out = np.zeros_like(layers[0][1])
+    ys, xs = np.nonzero(np.any([layer[..., 3] for _, layer in layers], axis=0))
+    if not len(ys):
+        return out
+    box = (slice(ys.min(), ys.max() + 1), slice(xs.min(), xs.max() + 1))
+    acc = np.zeros(out[box].shape, np.float32)
+    for _, layer in layers:
+        part = layer[box].astype(np.float32)
+        a = part[..., 3:4] / 255
+        acc[..., :3] = acc[..., :3] * (1 - a) + part[..., :3] * a
+        acc[..., 3:4] = acc[..., 3:4] * (1 - a) + 255 * a
+    out[box] = acc.round().astype(np.uint8)
+    return out
 
 
-def occlude(alpha: np.ndarray, lm: np.ndarray, kind: str) -> None:
-    """Face, hair and hands stay in front of the garment (in place)."""
-    left, right = _pair(lm, R_SHOULDER, L_SHOULDER)
-    span = float(np.linalg.norm(right - left))
+def _in_front(body: Body, side: str) -> bool:
+    """Whether the arm on this side of the image is in front of the body (MediaPipe's depth: smaller is nearer)."""
+    lm = body.lm
+    facing = lm[L_SHOULDER, 0] > lm[R_SHOULDER, 0]  # their right arm is on the image's left
+    elbow, shoulder = (R_ELBOW, R_SHOULDER) if (side == "left") == facing else (L_ELBOW, L_SHOULDER)
+    return bool(lm[elbow, 2] <= lm[shoulder, 2] + ARM_BEHIND)
+
+
+def occlude(alpha: np.ndarray, kind: str, body: Body, skin: np.ndarray | None) -> None:
+    """Face, hair and hands stay in front of the garment; bare forearms in front of a top's panel, and
+    forearms over trousers and skirts (in place)."""
+    found = body.found
+    alpha[head_region(found) | hands_region(found)] = 0
+    forearms = forearms_region(found) & found.mask
     if kind in ("top", "dress"):
+        left, right = body.shoulders
+        e = (right - left) / max(float(np.linalg.norm(right - left)), 1.0)
+        normal = np.array([-e[1], e[0]])
         h, w = alpha.shape
         ys, xs = np.mgrid[0:h, 0:w]
-        # signed distance below the shoulder line (positive is down the body)
-        e = (right - left) / span
-        normal = np.array([-e[1], e[0]])
         below = (xs - left[0]) * normal[0] + (ys - left[1]) * normal[1]
-        alpha[below < -NECK_MARGIN * span] = 0
-    for elbow, wrist in ((L_ELBOW, L_WRIST), (R_ELBOW, R_WRIST)):
-        if lm[wrist, 3] > 0.5:
-            cv2.circle(alpha, (int(lm[wrist, 0]), int(lm[wrist, 1])), int(HAND_RADIUS * span), 0.0, -1)
-            if lm[elbow, 3] > 0.5 and kind in ("top", "dress"):  # forearms hang in front of the body
-                cv2.line(alpha, (int(lm[elbow, 0]), int(lm[elbow, 1])), (int(lm[wrist, 0]), int(lm[wrist, 1])),
-                         0.0, max(1, int(FOREARM_WIDTH * span)))
+        alpha[below < -NECK_MARGIN * body.span["shoulders"]] = 0
+        if skin is not None:
+            alpha[forearms & skin] = 0
+    else:
+        alpha[forearms] = 0
+
+
+def own_garment_notes(found: Pose, skin: np.ndarray | None, covered: np.ndarray, kind: str) -> list[str]:
+    """Where the person's own top still shows around the one tried on, said so."""
+    if kind not in ("top", "dress"):
+        return []
+    mask = own_top(found, skin)
+    if mask is None or not mask.any():
+        return []
+    showing = mask & ~covered
+    if showing.sum() <= SHOWS * mask.sum():
+        return []
+    arms = forearms_region(found)
+    where = "on your arms (your own sleeves are longer)" if (showing & arms).sum() > 0.5 * showing.sum() \
+        else "around it"
+    return [f"Your own top still shows {where}: the picture leaves it where the new garment does not reach."]
+
+
+# ---------------------------------------------------------------- blending
 
 
 def composite(rgb: np.ndarray, garment: np.ndarray, alpha: np.ndarray) -> np.ndarray:
-    """The garment lit like the photo (its luminance over its blur), feathered into it."""
+    """The garment shaded by the photo's folds and light, its edge blended into the photo (a Poisson
+    membrane on a quarter-size copy, applied only within EDGE px of the edge), then feathered; over the
+    garment's box and a margin (the blurs' reach), the rest of the photo untouched."""
+    ys, xs = np.nonzero(alpha > 0)
+    if not len(ys):
+        return rgb.copy()
+    h, w = alpha.shape
+    m = BLEND_MARGIN
+    box = (slice(max(0, ys.min() - m), min(h, ys.max() + m)), slice(max(0, xs.min() - m), min(w, xs.max() + m)))
+    out = rgb.copy()
+    out[box] = _composite(rgb[box], garment[box], alpha[box])
+    return out
+
+
+def _composite(rgb: np.ndarray, garment: np.ndarray, alpha: np.ndarray) -> np.ndarray:
     gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY).astype(np.float32) + 1
-    shade = np.clip(gray / cv2.GaussianBlur(gray, (0, 0), 21), 0.75, 1.25) ** 0.8
+    # gently: the edges of the person's own clothes (a waistband, a print) must not show through
+    shade = np.clip(cv2.GaussianBlur(gray, (0, 0), 8) / cv2.GaussianBlur(gray, (0, 0), 25), 0.9, 1.1) ** 0.6
     lit = np.clip(garment.astype(np.float32) * shade[..., None], 0, 255)
-    soft = cv2.GaussianBlur(alpha, (0, 0), 1.2)[..., None]
+    lit = _edge_blend(rgb, lit, alpha)
+    soft = cv2.GaussianBlur(alpha, (0, 0), 1.0)[..., None]
     return (rgb.astype(np.float32) * (1 - soft) + lit * soft).round().astype(np.uint8)
+
+
+def _edge_blend(rgb: np.ndarray, lit: np.ndarray, alpha: np.ndarray) -> np.ndarray:
+    """The garment's colours near its edge moved towards the photo's, as a seamless (Poisson) clone would."""
+    inside = (alpha > 0.5).astype(np.uint8)
+    if inside.sum() < 100:
+        return lit
+    h, w = inside.shape
+    small = (max(8, w // 4), max(8, h // 4))
+    src = cv2.resize(lit.astype(np.uint8), small, interpolation=cv2.INTER_AREA)
+    dst = cv2.resize(rgb, small, interpolation=cv2.INTER_AREA)
+    mask = cv2.erode(cv2.resize(inside, small, interpolation=cv2.INTER_NEAREST), np.ones((3, 3), np.uint8))
+    x, y, bw, bh = cv2.boundingRect(mask)
+    if bw * bh == 0 or x == 0 or y == 0 or x + bw >= small[0] or y + bh >= small[1]:
+        return lit  # seamlessClone needs the region inside the frame
+    centre = (x + bw // 2, y + bh // 2)  # where OpenCV puts the region's box centre: in place
+    try:
+        cloned = cv2.seamlessClone(src, dst, mask * 255, centre, cv2.NORMAL_CLONE)
+    except cv2.error:
+        return lit
+    offset = cv2.resize(cloned.astype(np.float32) - src.astype(np.float32), (w, h), interpolation=cv2.INTER_LINEAR)
+    distance = cv2.distanceTransform(inside, cv2.DIST_L2, 3)
+    weight = np.clip(1 - distance / EDGE, 0, 1)[..., None]
+    return np.clip(lit + weight * offset, 0, 255)
