@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 import skimage
@@ -21,6 +22,7 @@ from tryon.engines import ModelMissing, TryOnError, TryOnOptions
 from tryon.agnostic import agnostic_mask
 from tryon.engines.diffusion import DiffusionEngine
 from tryon.engines.warp import WarpEngine
+from tryon.worn import head_region
 
 ASTRONAUT = Path(skimage.__file__).parent / "data" / "astronaut.png"  # a real photo, cropped at the waist
 TOPS = ("t-shirt", "shirt", "pullover", "hoodie", "jacket", "coat")
@@ -109,20 +111,40 @@ def test_agnostic_mask_covers_the_torso_not_the_head(person: Image.Image) -> Non
     assert not mask[nose[1], nose[0]] and mask[chest[1], chest[0]]
 
 
-def test_the_spline_pass_widens_a_garment_narrower_than_the_body() -> None:
-    from tryon.engines.warp import fit_to_body
-    from tryon.garment import Garment
+def _torso_region(found) -> np.ndarray:  # noqa: ANN001 (tryon.body.Pose)
+    """Shoulders to hips (the pose's polygon) within the person's silhouette."""
+    lm = found.landmarks
+    polygon = np.round(lm[[11, 12, 24, 23], :2]).astype(np.int32)
+    region = np.zeros(found.mask.shape, np.uint8)
+    cv2.fillPoly(region, [polygon], 1)
+    return region.astype(bool) & found.mask
 
-    h, w = 500, 400
-    warped = np.zeros((h, w, 4), np.uint8)
-    warped[100:400, 150:250] = (200, 0, 0, 255)  # a garment 100 px wide
-    person = np.zeros((h, w), bool)
-    person[80:480, 90:310] = True  # a body 220 px wide under it
-    marks = {"left_shoulder": (150, 100), "right_shoulder": (249, 100), "left_waist": (150, 280),
-             "right_waist": (249, 280), "left_hem": (150, 399), "right_hem": (249, 399)}
-    lm = np.zeros((33, 4))
-    lm[23], lm[24] = (300, 400, 0, 1), (100, 400, 0, 1)  # hip joints 200 px apart
-    out = fit_to_body(warped, Garment(warped, "t-shirt", "top", marks), np.eye(3), person, 1.0, lm)
-    widths = {y: int((out[y, :, 3] > 127).sum()) for y in (280, 390)}
-    assert all(v > 200 for v in widths.values()), widths
-    assert out[110, :, 3].sum() < 1.3 * warped[110, :, 3].sum()  # the shoulders stay where they were
+
+@pytest.mark.parametrize("category", ["t-shirt", "shirt", "pullover"])
+def test_a_top_covers_the_torso_and_nothing_of_the_head(person: Image.Image, category: str) -> None:
+    found = pose(person)
+    result = WarpEngine().try_on(person, shot(category), category)
+    torso = _torso_region(found)
+    assert (result.mask & torso).sum() >= 0.85 * torso.sum()
+    assert not (result.mask & head_region(found)).any()
+    around = ndimage.binary_dilation(found.mask, iterations=int(0.03 * found.mask.shape[0]))
+    assert (result.mask & ~around).sum() <= 0.1 * result.mask.sum()  # spill outside the silhouette
+
+
+def test_sleeves_follow_the_arms(person: Image.Image) -> None:
+    found = pose(person)
+    lm = found.landmarks
+    result = WarpEngine().try_on(person, shot("pullover"), "pullover")
+    for shoulder, elbow in ((11, 13), (12, 14)):
+        upper_arm = ((lm[shoulder, :2] + lm[elbow, :2]) / 2).astype(int)
+        assert result.mask[upper_arm[1], upper_arm[0]], (shoulder, upper_arm)
+
+
+def test_a_size_the_chart_says_is_loose_is_drawn_wider(person: Image.Image) -> None:
+    engine, garment = WarpEngine(), shot("t-shirt")
+    fits = {ratio: engine.try_on(person, garment, "t-shirt", TryOnOptions("L", ("M", "L"), {"chest": ratio,
+                                                                                           "waist": ratio}))
+            for ratio in (0.9, 1.0, 1.2)}
+    areas = {ratio: r.mask.sum() for ratio, r in fits.items()}
+    assert areas[1.2] > 1.05 * areas[1.0]
+    assert areas[0.9] >= 0.97 * areas[1.0]  # too small stretches over the body: never narrower than it

@@ -152,8 +152,8 @@ def _panel_garment(mask: np.ndarray, kind: str) -> Parts:
     right_pit, right_jump = _jump(right, band, -1, step, cx + PANEL_MIN * width / 2)
     has = {"left": left_jump >= MIN_SLEEVE * width, "right": right_jump >= MIN_SLEEVE * width}
     # below the armpit the run is the body; above it, the body spans the armpit's width
-    l_pit = left_pit + step if has["left"] else None
-    r_pit = right_pit + step if has["right"] else None
+    l_pit = _settled(left, left_pit, +1, step, bottom) if has["left"] else None
+    r_pit = _settled(right, right_pit, -1, step, bottom) if has["right"] else None
     armpit = int(np.mean([y for y in (l_pit, r_pit) if y is not None])) if (l_pit or r_pit) else \
         int(top + 0.3 * (bottom - top))
     x0 = left[l_pit] if l_pit is not None else _outer(mask, armpit, -1)
@@ -177,6 +177,14 @@ def _panel_garment(mask: np.ndarray, kind: str) -> Parts:
             if sleeve is not None:
                 parts.sleeves.append(sleeve)
     return parts
+
+
+def _settled(edge: np.ndarray, y: int, inward: int, step: int, bottom: int) -> int:
+    """Going down from a jump, the first row where the edge has stopped moving inwards (a sleeve's underside
+    can slope into the body over many rows): the armpit."""
+    while y + step < bottom and edge[y + step] >= 0 and inward * (edge[y + step] - edge[y]) > 0.25 * step:
+        y += 1
+    return y
 
 
 def _outer(mask: np.ndarray, y: int, direction: int) -> int:
