@@ -52,14 +52,35 @@ def plain_background(rgb: np.ndarray) -> np.ndarray | None:
     return colour if spread < PLAIN_SPREAD else None
 
 
-def garment_mask(rgb: np.ndarray, grabcut: GrabCut = GRABCUT) -> np.ndarray:
-    """Where the garment is: distance from a plain background, else GrabCut from a centred box."""
+def shaded_background(rgb: np.ndarray) -> np.ndarray | None:
+    """A studio background lit unevenly (a light falloff, a paper sweep: the border's colour changes
+    smoothly across the frame): the plane through the border's colours, one per channel, as an image;
+    None when the border strays from that plane as much as a busy background does."""
+    h, w = rgb.shape[:2]
+    ys, xs = np.mgrid[0:h, 0:w]
+    border = np.zeros((h, w), bool)
+    border[:2], border[-2:], border[:, :2], border[:, -2:] = True, True, True, True
+    design = np.stack([np.ones(border.sum()), xs[border] / w, ys[border] / h], axis=1)
+    coef, *_ = np.linalg.lstsq(design, rgb[border].astype(np.float64), rcond=None)
+    residual = np.abs(design @ coef - rgb[border]).max(axis=1)
+    if np.percentile(residual, 90) >= PLAIN_SPREAD:
+        return None
+    field = coef[0] + np.multiply.outer(xs / w, coef[1]) + np.multiply.outer(ys / h, coef[2])
+    return np.clip(field, 0, 255).astype(np.uint8)
+
+
+def garment_mask(rgb: np.ndarray, grabcut: GrabCut = GRABCUT, shaded: bool = False) -> np.ndarray:
+    """Where the garment is: distance from a plain background, else GrabCut from a centred box. With
+    shaded, a background lit unevenly (shaded_background) counts as plain too; off by default because
+    the shipped recogniser was trained on GrabCut's masks of such photos."""
     background = plain_background(rgb)
-    if background is None:
+    field = shaded_background(rgb) if background is None and shaded else None
+    if background is None and field is None:
         mask = _filled(_grabcut(rgb, grabcut))
     else:
         lab = rgb2lab(rgb)
-        distance = np.linalg.norm(lab - rgb2lab(background.reshape(1, 1, 3).astype(np.uint8)), axis=-1)
+        reference = field if field is not None else np.broadcast_to(background.astype(np.uint8), rgb.shape)
+        distance = np.linalg.norm(lab - rgb2lab(np.ascontiguousarray(reference)), axis=-1)
         mask, faint = _filled(distance > BACKGROUND_DELTA_E), _filled(distance > FAINT_DELTA_E)
         if mask.sum() < 0.6 * faint.sum() and faint.mean() < 0.7:  # a white shirt on white: only its folds stand out
             mask = faint

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from index.cutout import garment_mask, plain_background
+from index.cutout import garment_mask, plain_background, shaded_background
 
 
 def _shot(background: tuple[int, int, int], garment: tuple[int, int, int]) -> np.ndarray:
@@ -64,3 +64,17 @@ def test_grabcut_finds_a_garment_on_a_busy_background_at_its_working_size() -> N
         mask = garment_mask(rgb, grabcut)
         assert mask.shape == rgb.shape[:2] and mask[70:190, 60:130].all()
         assert mask.sum() < 1.3 * 140 * 90  # and little of the background
+
+
+def test_a_background_lit_unevenly_is_plain_to_the_try_on() -> None:
+    rgb = _shot((0, 0, 0), (150, 40, 40))
+    ramp = np.linspace(215, 250, rgb.shape[1]).astype(np.uint8)  # a light falloff across the studio paper
+    background = np.broadcast_to(ramp[None, :, None], rgb.shape)
+    rgb = np.where((rgb == 0).all(axis=-1, keepdims=True), background, rgb)
+    assert plain_background(rgb) is None  # too uneven for one colour
+    field = shaded_background(rgb)
+    assert field is not None and np.abs(field.astype(int) - background).max() <= 2
+    mask = garment_mask(rgb, shaded=True)
+    assert mask[35:95, 25:65].all() and not mask[:20].any()
+    noise = np.random.default_rng(0).integers(0, 256, (120, 90, 3), dtype=np.uint8)
+    assert shaded_background(noise) is None

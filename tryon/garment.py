@@ -27,7 +27,7 @@ import numpy as np
 from PIL import Image
 from scipy import ndimage
 
-from index.cutout import garment_mask, plain_background
+from index.cutout import garment_mask, plain_background, shaded_background
 from shopagent.errors import ShopError
 
 KINDS = {"t-shirt": "top", "shirt": "top", "pullover": "top", "hoodie": "top", "jacket": "top", "coat": "top",
@@ -67,10 +67,12 @@ def cut_out(image: Image.Image, category: str) -> Garment:
     rgb = np.asarray(image.convert("RGB"))
     background = plain_background(rgb)
     if background is None:
+        background = shaded_background(rgb)
+    if background is None:
         raise GarmentError("the garment's photo needs a plain background (a product shot); this one is busy.")
     if (np.abs(rgb.astype(np.float32) - background).max(axis=-1) > STANDS_OUT).mean() < 0.01:
         raise GarmentError("no garment stands out from the background of this photo.")
-    mask = garment_mask(rgb)
+    mask = garment_mask(rgb, shaded=True)
     ys, xs = np.nonzero(mask)
     top, bottom, left, right = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
     crop = mask[top:bottom, left:right]
