@@ -98,6 +98,8 @@ def tryon(
     where = "from the cache" if outcome.cached else f"{outcome.engine} engine"
     console.print(f"{outcome.title} ({outcome.sku}{', size ' + outcome.size if outcome.size else ''}) on photo "
                   f"{outcome.photo_id[:12]}: {output} ({where}, {outcome.seconds * 1000:.0f} ms)", highlight=False)
+    for line in outcome.notes:  # the fit in words, the person's own top still showing
+        console.print(f"  {line}", highlight=False)
 
 
 def photos_purge(

@@ -78,6 +78,7 @@ SLEEVE_COLS = 5
 # panel (tops, dresses) or waistband (trousers) in a product shot (medians of real product shots).
 REACH = {"top": "hips", "dress": "knees", "skirt": "knees", "legs": "ankles"}
 TYPICAL_RATIO = {"top": 1.6, "dress": 3.6, "skirt": 1.2, "legs": 4.7}
+FULL_LENGTH = 0.75  # trousers at least this share of the typical length for their width reach the ankles
 # The body's width (half of it, each side of the centre line) is capped by its joints where arms
 # against it merge with it in the mask (tryon.body's caps): (depth in torsos, share of the span).
 CAPS = ((0.0, 0.59, "shoulders"), (0.3, CHEST_CAP / 2, "shoulders"), (0.7, WAIST_CAP / 2, "hips"),
@@ -250,6 +251,8 @@ def _length(parts: Parts, width: float, body: Body, start: float, kind: str) -> 
     longer or shorter this one is for its width, within what that kind of garment can be."""
     reach = body.depth_of(REACH[kind]) + (0.08 * body.torso if kind == "top" else 0.0)
     ratio = (parts.hem_y - parts.shoulder_y) / max(width, 1.0) / TYPICAL_RATIO[kind]
+    if kind == "legs" and ratio >= FULL_LENGTH:
+        ratio = max(ratio, 1.0)  # a waistband laid open makes full-length trousers look short for their width
     low, high = {"top": (0.4 * body.torso, 1.35 * body.torso),
                  "dress": (1.2 * body.torso, body.depth_of("ankles") + 0.05 * body.torso),
                  "skirt": (body.depth_of("hips"), body.depth_of("ankles")),
