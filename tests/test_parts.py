@@ -76,3 +76,29 @@ def test_a_ribbon_runs_across_its_path() -> None:
     assert np.allclose(path, [[50, 0], [50, 50], [100, 100]])
     grid = ribbon(np.array([[50.0, 0.0], [50.0, 10.0], [50.0, 20.0]]), np.full(3, 5.0), np.full(3, 8.0), 3)
     assert np.allclose(grid[1, 0], [45, 10]) and np.allclose(grid[1, -1], [58, 10])  # a path down: image-left first
+
+
+def test_a_tie_below_the_hem_is_not_its_length() -> None:
+    garment, parts = parts_of("t-shirt")
+    mask = garment.mask.copy()
+    h, w = mask.shape
+    tied = np.zeros((h + 60, w), bool)
+    tied[:h] = mask
+    tied[h - 5:h + 60, w // 2 - 6:w // 2 + 6] = True  # a tie hanging from the hem
+    assert parse(tied, "top").hem_y == pytest.approx(parts.hem_y, abs=2)
+
+
+def test_a_white_shirt_on_white_is_cut_by_its_outline() -> None:
+    from PIL import Image, ImageDraw
+
+    from index.cutout import garment_mask
+
+    image = Image.new("RGB", (300, 400), (246, 246, 246))
+    draw = ImageDraw.Draw(image)
+    body = [(90, 60), (210, 60), (260, 120), (225, 140), (215, 120), (215, 350), (85, 350), (85, 120), (75, 140),
+            (40, 120)]
+    draw.polygon(body, fill=(247, 247, 247), outline=(225, 225, 225))  # white on white: a faint shadow line
+    draw.rectangle((120, 160, 180, 220), fill=(200, 30, 40))  # a red print on the chest
+    mask = garment_mask(np.asarray(image))
+    assert mask[300, 100] and mask[300, 200] and mask[100, 230]  # the body and a sleeve, not only the print
+    assert not mask[380, 150] and not mask[30, 150]

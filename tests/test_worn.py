@@ -185,3 +185,19 @@ def test_what_is_not_seen_gives_no_region() -> None:
     assert worn_region(image, "shoes", found) is None
     found.landmarks[[11, 12], 3] = 0.1
     assert worn_region(image, "top", found) is None and worn_region(image, "outerwear", found) is None
+
+
+def test_long_hair_over_the_shoulders_is_found_and_a_dark_top_is_not() -> None:
+    from tryon.worn import hair_region
+
+    image, found = drawn((20, 20, 20), (40, 60, 140), waist=400)  # a black top
+    draw = ImageDraw.Draw(image)
+    draw.ellipse((160, 12, 240, 60), fill=(90, 55, 30))  # brown hair on the crown...
+    draw.rectangle((150, 40, 172, 230), fill=(90, 55, 30))  # ...falling over the shoulder, in front of the top
+    draw.ellipse((165, 40, 235, 115), fill=(200, 160, 130))  # the face over it
+    found.mask = np.asarray(image.convert("L")) < 250
+    hair = hair_region(found, image)
+    assert hair[200, 160] and hair[150, 165]  # the lock over the shoulder
+    assert not hair[250:, :].any() and not hair[200, 200]  # nothing of the black top: another colour
+    bald, pose_bald = drawn((20, 20, 20), (40, 60, 140), waist=400)
+    assert not hair_region(pose_bald, bald).any()  # no hair above the face: none in front

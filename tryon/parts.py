@@ -32,6 +32,7 @@ MIN_SLEEVE_AREA = 0.02  # of the garment's pixels: smaller bits beside the panel
 ARMPIT_BAND = (0.1, 0.6)  # of the garment's height, where armpits are looked for
 CROTCH_FROM = 0.12  # of a pair of trousers' height: the gap between the legs opens below this
 SLEEVE_BINS = 12
+HEM_WIDTH = 0.5  # of the panel's usual width: narrower rows below the last wide one hang from the garment
 PANEL_MIN = 0.5  # of the panel's width below the armpits: an armpit cannot cut the panel narrower than this  # rows along a sleeve's axis
 
 
@@ -72,6 +73,15 @@ class Parts:
     sleeves: list[Sleeve] = field(default_factory=list)
     legs: list[Span] = field(default_factory=list)  # trousers: image-left leg first
     panel_mask: np.ndarray | None = field(default=None, repr=False)
+
+    @property
+    def width(self) -> float:
+        """The panel's usual width (median below the armpits) or the waistband's: what a length is read against."""
+        if self.panel is not None:
+            below = self.panel.y >= self.armpit_y
+            widths = (self.panel.right - self.panel.left)[below] if below.any() else self.panel.right - self.panel.left
+            return float(np.median(widths))
+        return float(self.legs[1].right[0] - self.legs[0].left[0])
 
     @property
     def hem_y(self) -> float:
@@ -143,6 +153,7 @@ def _panel_garment(mask: np.ndarray, kind: str) -> Parts:
         raise GarmentError("the garment in this photo is too small to fit; send a larger product shot.")
     top, bottom = int(rows[0]), int(rows[-1])
     width = float(np.median((right - left)[rows[len(rows) // 2:]]))
+    bottom = _hem(left, right, rows, bottom, width)
     if kind == "skirt":
         span = _span(left, right, np.arange(top, bottom + 1))
         return Parts(kind, (w, h), cx, span, float(top), float(top), panel_mask=mask)
@@ -185,6 +196,13 @@ def _settled(edge: np.ndarray, y: int, inward: int, step: int, bottom: int) -> i
     while y + step < bottom and edge[y + step] >= 0 and inward * (edge[y + step] - edge[y]) > 0.25 * step:
         y += 1
     return y
+
+
+def _hem(left: np.ndarray, right: np.ndarray, rows: np.ndarray, bottom: int, width: float) -> int:
+    """The hem: the last row at least HEM_WIDTH of the panel wide. A tie, a belt's end or a strap hanging
+    below it is not the garment's length (and widened to the body it would smear across the hips)."""
+    wide = rows[(right - left)[rows] >= HEM_WIDTH * width]
+    return int(wide[-1]) if len(wide) else bottom
 
 
 def _outer(mask: np.ndarray, y: int, direction: int) -> int:

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 from PIL import Image
+from scipy import ndimage
 
 from tryon.body import (
     L_ANKLE,
@@ -67,6 +68,9 @@ GAP_MAX = 0.2  # a bare midriff or a belt between them is at most this tall; lon
 MIN_SHARE = {"shoes": 0.002}
 SKIN_DELTA = 22.0  # OpenCV 8-bit CIELAB (L halved) within which a pixel is the face's skin colour
 SKIN_SLIVER = 0.03  # share of the torso: slivers of an arm thinner than this, left by skin removal, go too
+HAIR_DELTA = 14.0  # OpenCV 8-bit CIELAB (L halved) within which a pixel is the hair's colour
+HAIR_REACH = 0.45  # of the torso: long hair in front reaches this far below the shoulders
+HAIR_CHEST = 0.4  # of the shoulder span: the middle of the chest, where hair in front is not looked for
 SKIN_KEEP = 0.5  # skin removal must leave this share of a top's region, else the garment is skin-toned
 MIN_SHARE_DEFAULT = 0.02
 
@@ -499,3 +503,40 @@ def own_top(found: Pose, skin: np.ndarray | None) -> np.ndarray | None:
     bottom = _mean_y(lm, L_HIP, R_HIP) + HEM["top"] * torso
     region = (_band(found, top, bottom) | (found.mask & _arms(found))) & ~_head(found) & ~_hands(found)
     return region & ~(skin & ~_chest(found)) if skin is not None else region
+
+
+def hair_region(found: Pose, image: Image.Image) -> np.ndarray:
+    """Long hair falling over the shoulders, in front of a top: pixels of the colour of the hair above the face,
+    joined to the head, from the ears down to HAIR_REACH torsos below the shoulders, outside the middle of the
+    chest (a dark top under dark hair must not be taken for hair). Empty when the face is not seen or the
+    hair is the skin's colour (no hair to tell apart)."""
+    lm, (w, h) = found.landmarks, found.size
+    empty = np.zeros((h, w), bool)
+    if lm[NOSE, 3] <= SEEN or lm[L_EAR, 3] <= SEEN or lm[R_EAR, 3] <= SEEN:
+        return empty
+    lab = _lab_at_pose_size(found, image)
+    ears = float(np.linalg.norm(lm[L_EAR, :2] - lm[R_EAR, :2]))
+    head = _head(found)
+    crown = head & found.mask & (np.arange(h)[:, None] < lm[NOSE, 1] - 0.6 * ears)
+    skin = _skin_lab(found, lab)
+    if crown.sum() < 30 or skin is None:
+        return empty
+    hair = np.median(lab[crown], axis=0)
+    weights = np.array([0.5, 1.0, 1.0], np.float32)
+    if np.linalg.norm((hair - skin) * weights) < SKIN_DELTA:
+        return empty
+    like = (np.linalg.norm((lab - hair) * weights, axis=-1) < HAIR_DELTA) & found.mask
+    torso = _torso(found)
+    band = np.zeros((h, w), bool)
+    top = int(max(0, min(lm[L_EAR, 1], lm[R_EAR, 1])))
+    bottom = int(min(h, max(lm[L_SHOULDER, 1], lm[R_SHOULDER, 1]) + HAIR_REACH * torso))
+    band[top:bottom] = True
+    left, right = sorted((lm[L_SHOULDER, 0], lm[R_SHOULDER, 0]))
+    middle = (left + right) / 2
+    half = HAIR_CHEST * (right - left) / 2
+    band[:, max(0, int(middle - half)):max(0, int(middle + half))] &= np.arange(h)[:, None] < lm[NOSE, 1] + ears
+    labels, n = ndimage.label(like & (band | head))
+    if n == 0:
+        return empty
+    touching = np.unique(labels[head & (labels > 0)])
+    return np.isin(labels, touching[touching > 0]) & ~head

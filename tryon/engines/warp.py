@@ -15,8 +15,8 @@
    typical garment of that category: a typical t-shirt ends just below the hips, a knee-length
    dress at the knees, full-length trousers at the ankles.
 4. Layers: sleeves over the panel when the arm is in front of the body (MediaPipe's depth), under
-   it otherwise; bare forearms over the panel; face, hair and hands over everything; nothing of a
-   top above the neckline.
+   it otherwise; bare forearms over the panel; face, hands and long hair falling over the shoulders
+   over everything; nothing of a top above the neckline.
 5. Blend: the photo's own folds and light (its luminance over its blur) shade the garment, whose
    colour stays its own inside; at the edge the garment's colour is moved towards the photo's
    by a membrane (a Poisson blend, seamlessClone, on a small copy of the image), and feathered.
@@ -60,7 +60,7 @@ from tryon.engines import TryOnError, TryOnOptions, TryOnResult
 from tryon.garment import Garment, GarmentError, cut_out
 from tryon.mesh import along, ribbon, warp_grid
 from tryon.parts import Parts, Sleeve, Span, parse
-from tryon.worn import bare_skin, forearms_region, hands_region, head_region, own_top
+from tryon.worn import bare_skin, forearms_region, hair_region, hands_region, head_region, own_top
 
 SIZE_STEP = 0.05  # width change per size step, when the body's measurements are not known
 SNUG_FLOOR = 0.98  # a size too small for the body stretches over it: never drawn narrower than this
@@ -74,11 +74,12 @@ ARM_BEHIND = 0.15  # MediaPipe depth (about hip widths) an elbow lies behind its
 NECK_MARGIN = 0.12  # of the shoulder span: nothing of a top above the shoulder line less this
 ROWS, COLS = 40, 9  # grid of a panel or a leg
 SLEEVE_COLS = 5
-# How far a typical garment of each kind reaches down the body, and its length over the width of its
-# panel (tops, dresses) or waistband (trousers) in a product shot (medians of real product shots).
+# How far a typical garment of each kind reaches down the body, and its length over the usual width of its
+# panel (tops, dresses) or its waistband (trousers) in a product shot: medians over the 60 real shots of
+# ../shared/photos/garments (the skirt's is the demo render's: no real skirt shots).
 REACH = {"top": "hips", "dress": "knees", "skirt": "knees", "legs": "ankles"}
-TYPICAL_RATIO = {"top": 1.6, "dress": 3.6, "skirt": 1.2, "legs": 4.7}
-FULL_LENGTH = 0.75  # trousers at least this share of the typical length for their width reach the ankles
+TYPICAL_RATIO = {"top": 1.84, "dress": 2.79, "skirt": 1.2, "legs": 5.07}
+FULL_LENGTH = 0.5  # trousers at least this share of the typical length for their width reach the ankles
 # The body's width (half of it, each side of the centre line) is capped by its joints where arms
 # against it merge with it in the mask (tryon.body's caps): (depth in torsos, share of the span).
 CAPS = ((0.0, 0.59, "shoulders"), (0.3, CHEST_CAP / 2, "shoulders"), (0.7, WAIST_CAP / 2, "hips"),
@@ -129,8 +130,11 @@ class WarpEngine:
         layers = place(g, parts, body, _widths(options))
         rgba = stack(layers)
         alpha = rgba[..., 3].astype(np.float32) / 255
-        skin = bare_skin(found, Image.fromarray(rgb))
+        photo = Image.fromarray(rgb)
+        skin = bare_skin(found, photo)
         occlude(alpha, g.kind, body, skin)
+        if g.kind in ("top", "dress"):
+            alpha[hair_region(found, photo)] = 0
         t3 = time.perf_counter()
         image = composite(rgb, rgba[..., :3], alpha)
         notes = own_garment_notes(found, skin, alpha > 0.5, g.kind)
@@ -197,8 +201,9 @@ class Body:
         return float(steps[("shoulders", "hips", "knees", "ankles").index(name)])
 
     def half_widths(self, depth: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The body's width each side of the centre line at these depths, off the person mask, capped by
-        the joints (arms against the body merge with it) and no less than 0.6 of the cap (a hole in the mask)."""
+        """The body's width each side of the centre line at these depths: the outermost person pixel within the
+        cap (arms against the body merge with it; legs apart leave a gap at the centre), no less than 0.6 of
+        the cap (a hole in the mask)."""
         mask = self.found.mask
         h, w = mask.shape
         points = self.point(depth)
@@ -206,9 +211,10 @@ class Body:
         for i, (x, y) in enumerate(points):
             cap = self._cap(depth[i] / self.torso)
             row = mask[int(np.clip(y, 0, h - 1))]
-            xi = int(np.clip(x, 0, w - 1))
-            left[i] = xi - (np.flatnonzero(~row[:xi + 1])[-1] if (~row[:xi + 1]).any() else -1) - 1
-            right[i] = (np.flatnonzero(~row[xi:])[0] if (~row[xi:]).any() else w - xi)
+            lo, hi = int(np.clip(x - cap, 0, w)), int(np.clip(x + cap + 1, 0, w))
+            xs = np.flatnonzero(row[lo:hi]) + lo
+            left[i] = x - xs.min() if len(xs) else 0.0
+            right[i] = xs.max() + 1 - x if len(xs) else 0.0
             left[i], right[i] = (float(np.clip(v, 0.6 * cap, cap)) for v in (left[i], right[i]))
         return left, right
 
@@ -246,11 +252,11 @@ def place(g: Garment, parts: Parts, body: Body, widen) -> list[tuple[str, np.nda
     return layers
 
 
-def _length(parts: Parts, width: float, body: Body, start: float, kind: str) -> float:
+def _length(parts: Parts, body: Body, start: float, kind: str) -> float:
     """Where the hem lands (depth along the centre line): the typical garment's reach, moved by how much
     longer or shorter this one is for its width, within what that kind of garment can be."""
     reach = body.depth_of(REACH[kind]) + (0.08 * body.torso if kind == "top" else 0.0)
-    ratio = (parts.hem_y - parts.shoulder_y) / max(width, 1.0) / TYPICAL_RATIO[kind]
+    ratio = (parts.hem_y - parts.shoulder_y) / max(parts.width, 1.0) / TYPICAL_RATIO[kind]
     if kind == "legs" and ratio >= FULL_LENGTH:
         ratio = max(ratio, 1.0)  # a waistband laid open makes full-length trousers look short for their width
     low, high = {"top": (0.4 * body.torso, 1.35 * body.torso),
@@ -275,7 +281,7 @@ def _panel(g: Garment, parts: Parts, body: Body, widen):  # noqa: ANN001, ANN202
     b_left, b_right = body.half_widths(np.array([max(ref_depth, 0.0)]))
     scale = (b_left[0] + b_right[0]) * BODY_EASE * float(widen(max(ref_depth, 0.0) / body.torso)) / max(
         g_left + g_right, 1.0)
-    hem = _length(parts, g_left + g_right, body, start, parts.kind)
+    hem = _length(parts, body, start, parts.kind)
     per_row = (hem - start) / max(parts.hem_y - top_line, 1.0)
 
     def depth_of_row(y: np.ndarray) -> np.ndarray:
@@ -305,7 +311,8 @@ def _sleeve(g: Garment, sleeve: Sleeve, body: Body, scale: float) -> np.ndarray:
     elbow, wrist = lm[elbow_i, :2], lm[wrist_i, :2]
     upper = elbow - shoulder if lm[elbow_i, 3] > 0.3 else 0.5 * body.torso * body.down
     lower = wrist - elbow if lm[wrist_i, 3] > 0.3 else upper
-    path = np.array([shoulder, shoulder + upper, shoulder + upper + lower])
+    top = shoulder - SHOULDER_LIFT * body.torso * body.down  # level with the panel's shoulder line
+    path = np.array([top, shoulder + upper, shoulder + upper + lower])
     along_src, lo, hi = sleeve.along, sleeve.left, sleeve.right
     src_axis = sleeve.seam[None, :] + along_src[:, None] * sleeve.axis[None, :]
     src = ribbon(src_axis, lo, hi, SLEEVE_COLS)
@@ -319,12 +326,11 @@ def _sleeve(g: Garment, sleeve: Sleeve, body: Body, scale: float) -> np.ndarray:
 
 def _legs(g: Garment, parts: Parts, body: Body, widen) -> list[tuple[str, np.ndarray]]:  # noqa: ANN001
     """Each leg from its half of the waistband down hip, knee and ankle."""
-    waist_width = parts.legs[1].right[0] - parts.legs[0].left[0]
     hip_width = _hip_width(parts)
     start = body.depth_of("hips") - WAIST_ABOVE_HIPS * body.torso
     b_left, b_right = body.half_widths(np.array([body.depth_of("hips")]))
     scale = (b_left[0] + b_right[0]) * BODY_EASE * float(widen(1.0)) / max(hip_width, 1.0)
-    hem = _length(parts, waist_width, body, start, "legs")
+    hem = _length(parts, body, start, "legs")
     per_row = (hem - start) / max(parts.hem_y - parts.shoulder_y, 1.0)
     waist_mid = body.point(np.array([start]))[0]
     knees = body.knees
@@ -414,7 +420,10 @@ def occlude(alpha: np.ndarray, kind: str, body: Body, skin: np.ndarray | None) -
     """Face, hair and hands stay in front of the garment; bare forearms in front of a top's panel, and
     forearms over trousers and skirts (in place)."""
     found = body.found
-    alpha[head_region(found) | hands_region(found)] = 0
+    hands = hands_region(found)
+    if skin is not None:  # the hand itself, not what it rests on (a waistband, a skirt)
+        hands &= skin | ~found.mask
+    alpha[head_region(found) | hands] = 0
     forearms = forearms_region(found) & found.mask
     if kind in ("top", "dress"):
         left, right = body.shoulders
