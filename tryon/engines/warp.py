@@ -87,7 +87,7 @@ CAPS = ((0.0, 0.59, "shoulders"), (0.3, CHEST_CAP / 2, "shoulders"), (0.7, WAIST
 FIT_DEPTH = {"chest": 0.3, "waist": 0.7, "hip": 1.0}
 SHOWS = 0.12  # share of the person's own top left uncovered above which the notes say so
 GARMENT_SIDE = 640  # px: a product shot is read at most this large (a garment covers part of the photo)
-BLEND_MARGIN = 60  # px around the garment where blurs and the blend read the photo
+BLEND_MARGIN = 120  # px around the garment where blurs and the blend read the photo
 EDGE = 3  # px: the band at the garment's edge where the Poisson blend applies
 NEEDS = {"top": ([L_SHOULDER, R_SHOULDER], "a photo showing the shoulders and the chest"),
          "dress": ([L_SHOULDER, R_SHOULDER, L_KNEE, R_KNEE], "a photo from the head down to the knees at least"),
@@ -317,9 +317,12 @@ def _sleeve(g: Garment, sleeve: Sleeve, body: Body, scale: float) -> np.ndarray:
     src_axis = sleeve.seam[None, :] + along_src[:, None] * sleeve.axis[None, :]
     src = ribbon(src_axis, lo, hi, SLEEVE_COLS)
     least = ARM_HALF * body.torso
-    dst_axis = along(path, along_src * scale)
-    # a flat sleeve is wider than the same sleeve around an arm seen from the front
-    left, right = (np.clip(v * scale * SLEEVE_ROUND, least, SLEEVE_LOOSE * least) for v in (lo, hi))
+    lift = SHOULDER_LIFT * body.torso  # the seam starts above the joint: the sleeve still reaches as far down
+    dst_axis = along(path, np.where(along_src > 0, along_src * scale + lift, 0.0))
+    # a flat sleeve is wider than the same sleeve around an arm seen from the front; one factor for the whole
+    # sleeve keeps its shape (a cuff narrower than the cap, a bell wider), as loose as SLEEVE_LOOSE at most
+    factor = min(scale * SLEEVE_ROUND, SLEEVE_LOOSE * least / max(float(np.max(lo)), float(np.max(hi)), 1.0))
+    left, right = (np.maximum(v * factor, least) for v in (lo, hi))
     dst = ribbon(dst_axis, left, right, SLEEVE_COLS)
     return warp_grid(_part_rgba(g, sleeve.mask), src, dst, body.found.size)
 
@@ -475,8 +478,8 @@ def composite(rgb: np.ndarray, garment: np.ndarray, alpha: np.ndarray) -> np.nda
 
 def _composite(rgb: np.ndarray, garment: np.ndarray, alpha: np.ndarray) -> np.ndarray:
     gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY).astype(np.float32) + 1
-    # gently: the edges of the person's own clothes (a waistband, a print) must not show through
-    shade = np.clip(cv2.GaussianBlur(gray, (0, 0), 8) / cv2.GaussianBlur(gray, (0, 0), 25), 0.9, 1.1) ** 0.6
+    # broad light only: the person's own clothes (a waistband, a print, a sheer top) must not show through
+    shade = np.clip(cv2.GaussianBlur(gray, (0, 0), 20) / cv2.GaussianBlur(gray, (0, 0), 60), 0.92, 1.08)
     lit = np.clip(garment.astype(np.float32) * shade[..., None], 0, 255)
     lit = _edge_blend(rgb, lit, alpha)
     soft = cv2.GaussianBlur(alpha, (0, 0), 1.0)[..., None]
