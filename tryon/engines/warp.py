@@ -89,6 +89,7 @@ SHOWS = 0.12  # share of the person's own top left uncovered above which the not
 GARMENT_SIDE = 640  # px: a product shot is read at most this large (a garment covers part of the photo)
 BLEND_MARGIN = 120  # px around the garment where blurs and the blend read the photo
 EDGE = 3  # px: the band at the garment's edge where the Poisson blend applies
+PLURAL = {"trousers", "jeans", "shorts"}  # "to try on jeans", not "a jeans"
 NEEDS = {"top": ([L_SHOULDER, R_SHOULDER], "a photo showing the shoulders and the chest"),
          "dress": ([L_SHOULDER, R_SHOULDER, L_KNEE, R_KNEE], "a photo from the head down to the knees at least"),
          "skirt": ([L_HIP, R_HIP, L_KNEE, R_KNEE], "a photo from the waist down to the knees at least"),
@@ -123,7 +124,7 @@ class WarpEngine:
             raise TryOnError(str(exc)) from None
         idx, advice = NEEDS[g.kind]
         if not found.visible(idx):
-            raise TryOnError(f"to try on a {category} I need {advice}; this photo is cropped too tightly.")
+            raise TryOnError(f"to try on {_a(category)} I need {advice}; this photo is cropped too tightly.")
         rgb = work_rgb(person)
         t2 = time.perf_counter()
         body = Body(found)
@@ -142,6 +143,13 @@ class WarpEngine:
         timings = {"cut_out_ms": (t1 - t0) * 1000, "pose_ms": (t2 - t1) * 1000, "warp_ms": (t3 - t2) * 1000,
                    "composite_ms": (t4 - t3) * 1000, "total_ms": (t4 - t0) * 1000}
         return TryOnResult(Image.fromarray(image), alpha > 0.5, timings, self.id, notes)
+
+
+def _a(category: str) -> str:
+    """"a dress", "an anorak", but "trousers" and "jeans" (a pair of legs is plural)."""
+    if category in PLURAL:
+        return category
+    return f"{'an' if category[:1] in 'aeiou' else 'a'} {category}"
 
 
 def _at_most(image: Image.Image, side: int) -> Image.Image:
