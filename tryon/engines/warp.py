@@ -85,6 +85,7 @@ FULL_LENGTH = 0.5  # trousers at least this share of the typical length for thei
 CAPS = ((0.0, 0.59, "shoulders"), (0.3, CHEST_CAP / 2, "shoulders"), (0.7, WAIST_CAP / 2, "hips"),
         (1.0, HIP_CAP / 2, "hips"))
 FIT_DEPTH = {"chest": 0.3, "waist": 0.7, "hip": 1.0}
+CHEST_DEPTH = FIT_DEPTH["chest"]  # of the torso below the shoulder joints: where a top's width is set (arms apart)
 SHOWS = 0.12  # share of the person's own top left uncovered above which the notes say so
 GARMENT_SIDE = 640  # px: a product shot is read at most this large (a garment covers part of the photo)
 BLEND_MARGIN = 120  # px around the garment where blurs and the blend read the photo
@@ -285,7 +286,7 @@ def _panel(g: Garment, parts: Parts, body: Body, widen):  # noqa: ANN001, ANN202
         start = -SHOULDER_LIFT * body.torso
     ref = _row_at(parts.panel, parts.armpit_y if parts.kind != "skirt" else top_line)
     g_left, g_right = cx - ref[0], ref[1] - cx
-    ref_depth = start + 0.2 * body.torso if parts.kind != "skirt" else start
+    ref_depth = CHEST_DEPTH * body.torso if parts.kind != "skirt" else start  # the panel's width meets the chest
     b_left, b_right = body.half_widths(np.array([max(ref_depth, 0.0)]))
     scale = (b_left[0] + b_right[0]) * BODY_EASE * float(widen(max(ref_depth, 0.0) / body.torso)) / max(
         g_left + g_right, 1.0)
