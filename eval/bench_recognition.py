@@ -29,6 +29,7 @@ from tqdm import tqdm
 from eval.stats import Report, Table, fmt, percentiles, ratio
 from index.taxonomy import OTHER, load_taxonomy
 from retrieval.attributes import AttributeModel
+from retrieval.worn_prior import worn_prior
 from retrieval.labelled_photos import is_category_label, read_labelled, split_by_group
 
 CASES = Path(__file__).with_name("recognition_cases")
@@ -134,7 +135,8 @@ def worn_garments(model: AttributeModel, shared: Path) -> tuple[list[Outcome], l
         if region is None:
             regional.append(Outcome(f"{case.file}:{case.part}", case.category, family, "(no region)", "", 0.0))
         else:
-            attrs, ms = _timed(lambda: model.recognize(image, region.mask))
+            prior = worn_prior(model.categories, case.part, region.sleeves, named=True)
+            attrs, ms = _timed(lambda: model.recognize(image, region.mask, prior))
             regional.append(Outcome(f"{case.file}:{case.part}", case.category, family, attrs.category,
                                     _family(attrs.category), ms))
         attrs, ms = _timed(lambda: model.recognize(image))

@@ -417,9 +417,11 @@ class AttributeModel:
                     "pattern_net": self.pattern_net.state_dict()}, tmp)
         tmp.replace(path)
 
-    def recognize(self, image: Image.Image, mask: np.ndarray | None = None) -> GarmentAttributes:
-        """Attributes of the garment in image (inside mask, when given, at the image's size)."""
-        return self.recognize_many([image], [mask])[0]
+    def recognize(self, image: Image.Image, mask: np.ndarray | None = None,
+                  prior: dict[str, float] | None = None) -> GarmentAttributes:
+        """Attributes of the garment in image (inside mask, when given, at the image's size); prior, when given,
+        weighs the categories by what else is known of the garment (retrieval.worn_prior: the body it is on)."""
+        return self.recognize_prepared([prepare(image, mask)], [prior])[0]
 
     def recognize_many(self, images: list[Image.Image],
                        masks: list[np.ndarray | None] | None = None) -> list[GarmentAttributes]:
@@ -427,8 +429,10 @@ class AttributeModel:
         return self.recognize_prepared([prepare(im, mk) for im, mk in zip(images, masks or [None] * len(images))])
 
     @torch.inference_mode()
-    def recognize_prepared(self, prepared: list[PreparedImage]) -> list[GarmentAttributes]:
-        """Attributes from images already prepared (`prepare`): both nets once for the whole list."""
+    def recognize_prepared(self, prepared: list[PreparedImage],
+                           priors: list[dict[str, float] | None] | None = None) -> list[GarmentAttributes]:
+        """Attributes from images already prepared (`prepare`): both nets once for the whole list; a prior per
+        image (or None) weighs its categories."""
         if not prepared:
             return []
         views = view_input(torch.from_numpy(np.stack([p.view for p in prepared])))
@@ -440,6 +444,8 @@ class AttributeModel:
         pat_prob = torch.softmax(self.pattern_net.head(pat_embed), -1)
         out = []
         for i, p in enumerate(prepared):
+            if priors and priors[i]:
+                cat_prob[i] = self._weighed(cat_prob[i], priors[i])
             category, family, family_confidence = self._decide(cat_prob[i])
             out.append(GarmentAttributes(
                 category=category, category_confidence=float(cat_prob[i, self.categories.index(category)]),
@@ -448,6 +454,12 @@ class AttributeModel:
                 texture_vector=_unit(pat_embed[i].numpy()), colour_vector=p.colour_vector,
                 family=family, family_confidence=family_confidence))
         return out
+
+    def _weighed(self, prob: torch.Tensor, prior: dict[str, float]) -> torch.Tensor:
+        """The probabilities times the prior, renormalised; unchanged when the prior leaves nothing."""
+        weighed = prob * torch.tensor([prior.get(c, 1.0) for c in self.categories], dtype=prob.dtype)
+        total = float(weighed.sum())
+        return weighed / total if total > 1e-9 else prob
 
     def _decide(self, prob: torch.Tensor) -> tuple[str, str, float]:
         """(category, family, the family's probability): the likeliest family first (its classes' probabilities

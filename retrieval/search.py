@@ -37,6 +37,7 @@ from retrieval.attributes import AttributeModel, GarmentAttributes, attribute_we
 from retrieval.embedders import Embedder, load_embedder, normalise
 from retrieval.indexer import index_folder
 from retrieval.query import ParsedQuery, QueryError, parse_query
+from retrieval.worn_prior import PART_OF_FAMILY, worn_prior
 from retrieval.zeroshot import with_zero_shot, zero_shot_for
 from shopagent.settings import Settings
 
@@ -139,9 +140,7 @@ class SearchResponse:
 # Finds the garments worn in a photo of a person: (part, mask) for the part named, or with None the top and the
 # bottom, the main one first; empty when the photo shows no person. tryon/worn.py has one; the agent's services
 # pass it in (retrieval does not import tryon).
-WornFinder = Callable[[Image.Image, str | None], list[tuple[str, np.ndarray]]]
-PART_OF_FAMILY = {"tops": "top", "bottoms": "bottom", "dresses": "dress", "footwear": "shoes",
-                  "outerwear": "outerwear"}
+WornFinder = Callable[[Image.Image, str | None], list[tuple[str, np.ndarray, str | None]]]
 PART_WORDS = {"top": "top", "bottom": "trousers, skirt or shorts", "dress": "dress", "shoes": "shoes",
               "outerwear": "jacket or coat"}
 
@@ -246,20 +245,23 @@ class SearchService:
         regions = self.worn(image, part) if self.worn else []
         if not regions:
             return self._read(image, None), []
-        name, mask = regions[0]
-        attrs = self._read(image, mask)
+        name, mask, sleeves = regions[0]
+        categories = self.attributes.categories
+        attrs = self._read(image, mask, worn_prior(categories, name, sleeves, named=part is not None))
         if part is not None:
             return attrs, [f"I read the {PART_WORDS[name]} worn in your photo."]
         note = f"Your photo shows a person: I searched for the {PART_WORDS[name]} they wear"
-        others = [PART_WORDS[other] for other, _ in regions[1:]]
+        others = [PART_WORDS[other] for other, _, _ in regions[1:]]
         if others:
             note += f"; say 'the {others[0]}' to search for that instead"
         return attrs, [note + "."]
 
-    def _read(self, image: Image.Image, mask: np.ndarray | None) -> GarmentAttributes:
-        """The attribute net's reading; with image-text weights, category and colours from prompts instead."""
+    def _read(self, image: Image.Image, mask: np.ndarray | None,
+              prior: dict[str, float] | None = None) -> GarmentAttributes:
+        """The attribute net's reading (weighed by what the body tells, for a worn garment); with image-text
+        weights, category and colours from prompts instead."""
         assert self.attributes is not None
-        attrs = self.attributes.recognize(image, mask)
+        attrs = self.attributes.recognize(image, mask, prior)
         zero_shot = zero_shot_for(self.embedder)
         if zero_shot is None:
             return attrs

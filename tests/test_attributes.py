@@ -235,3 +235,11 @@ def test_train_from_catalog_learns_the_merchants_categories_never_the_images_own
     assert result.exit_code == 0, result.output
     assert "held-out accuracy per class" in result.output
     assert AttributeModel.load(settings.data_dir / "models" / "attributes.pt").categories
+
+
+def test_a_prior_weighs_the_categories(model: AttributeModel) -> None:
+    image, _ = _render("t-shirt", "navy")
+    plain = model.recognize(image)
+    only_dress = {c: float(c == "dress") for c in model.categories}
+    assert model.recognize(image, prior=only_dress).category == "dress"
+    assert model.recognize(image, prior={c: 0.0 for c in model.categories}).category == plain.category  # nothing left

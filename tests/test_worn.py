@@ -201,3 +201,30 @@ def test_long_hair_over_the_shoulders_is_found_and_a_dark_top_is_not() -> None:
     assert not hair[250:, :].any() and not hair[200, 200]  # nothing of the black top: another colour
     bald, pose_bald = drawn((20, 20, 20), (40, 60, 140), waist=400)
     assert not hair_region(pose_bald, bald).any()  # no hair above the face: none in front
+
+
+def _with_arms(sleeve: tuple | None, cuff: str) -> tuple[Image.Image, Pose]:
+    """The drawn figure with arms hanging beside it, bare (skin) except for a sleeve to the elbow or the wrist."""
+    image, found = drawn((40, 60, 140), (20, 20, 20), waist=400)
+    lm = found.landmarks
+    lm[[15, 16], :2] = [[280, 390], [120, 390]]
+    lm[[15, 16], 3] = 1.0
+    draw = ImageDraw.Draw(image)
+    skin = (200, 160, 130)
+    for shoulder, elbow, wrist in ((11, 13, 15), (12, 14, 16)):
+        points = [tuple(lm[i, :2]) for i in (shoulder, elbow, wrist)]
+        draw.line(points, fill=skin, width=26)
+        if sleeve is not None:
+            draw.line(points[:2] if cuff == "elbow" else points, fill=sleeve, width=30)
+    found.mask = np.asarray(image.convert("L")) < 250
+    return image, found
+
+
+def test_sleeves_are_read_off_bare_skin_on_the_arms() -> None:
+    from tryon.worn import sleeve_length
+
+    assert sleeve_length(*reversed(_with_arms(None, ""))) == "none"
+    assert sleeve_length(*reversed(_with_arms((40, 60, 140), "elbow"))) == "short"
+    assert sleeve_length(*reversed(_with_arms((40, 60, 140), "wrist"))) == "long"
+    image, found = drawn((40, 60, 140), (20, 20, 20), waist=400)
+    assert sleeve_length(found, image) is None  # the wrists are not seen

@@ -68,6 +68,11 @@ GAP_MAX = 0.2  # a bare midriff or a belt between them is at most this tall; lon
 MIN_SHARE = {"shoes": 0.002}
 SKIN_DELTA = 22.0  # OpenCV 8-bit CIELAB (L halved) within which a pixel is the face's skin colour
 SKIN_SLIVER = 0.03  # share of the torso: slivers of an arm thinner than this, left by skin removal, go too
+SLEEVED = ("top", "dress", "outerwear")  # parts whose sleeves are read
+UPPER_ARM_RADIUS, FOREARM_READ_RADIUS = 0.06, 0.05  # of the torso: inside an arm, off its edges' shadows
+MIN_ARM_PX = 20  # an arm's capsule within the person with fewer pixels is not read
+LONG_BELOW = 0.4  # forearms less bare than this: long sleeves
+SHORT_BELOW = 0.6  # forearms bare, upper arms less bare than this: short sleeves (a tank top leaves them bare)
 HAIR_DELTA = 14.0  # OpenCV 8-bit CIELAB (L halved) within which a pixel is the hair's colour
 HAIR_REACH = 0.45  # of the torso: long hair in front reaches this far below the shoulders
 HAIR_CHEST = 0.4  # of the shoulder span: the middle of the chest, where hair in front is not looked for
@@ -81,6 +86,7 @@ class WornRegion:
     mask: np.ndarray = field(repr=False)  # bool, at the original image's size
     box: tuple[int, int, int, int]  # x0, y0, x1, y1 in original pixels (x1, y1 exclusive, as PIL crops)
     share: float  # region pixels / image pixels
+    sleeves: str | None = None  # tops, dresses, outerwear: "none", "short" or "long" on the body (sleeve_length)
 
 
 def is_person_photo(image: Image.Image) -> Pose | None:
@@ -120,7 +126,41 @@ def worn_region(image: Image.Image, part: str, found: Pose | None = None) -> Wor
     mask = _REGION[part](found, image)
     if mask is None:
         return None
-    return _at_image_size(part, mask, image.size)
+    region = _at_image_size(part, mask, image.size)
+    if region is not None and part in SLEEVED:
+        region.sleeves = sleeve_length(found, image)
+    return region
+
+
+def sleeve_length(found: Pose, image: Image.Image) -> str | None:
+    """How far the sleeves reach, read off bare skin on the arms: "none" (the upper arms bare: a tank top, a
+    strappy dress), "short" (the forearms bare, the upper arms covered) or "long"; None when the face (the
+    skin's colour) or no arm from shoulder to wrist is seen. What a garment net reading the region alone misses:
+    on a body, a tank top and a t-shirt differ in the arms."""
+    lab = _lab_at_pose_size(found, image)
+    skin = _skin_lab(found, lab)
+    if skin is None:
+        return None
+    bare = np.linalg.norm((lab - skin) * np.array([0.5, 1.0, 1.0], np.float32), axis=-1) < SKIN_DELTA
+    lm, torso = found.landmarks, _torso(found)
+    upper, forearm = [], []
+    for shoulder, elbow, wrist in ((L_SHOULDER, L_ELBOW, L_WRIST), (R_SHOULDER, R_ELBOW, R_WRIST)):
+        if min(lm[shoulder, 3], lm[elbow, 3], lm[wrist, 3]) <= SEEN:
+            continue
+        shares = []
+        for a, b, radius in ((shoulder, elbow, UPPER_ARM_RADIUS), (elbow, wrist, FOREARM_READ_RADIUS)):
+            capsule = np.zeros_like(found.mask)
+            _capsule(capsule, lm[a, :2], lm[b, :2], radius * torso)
+            capsule &= found.mask
+            shares.append(float((bare & capsule).sum() / capsule.sum()) if capsule.sum() >= MIN_ARM_PX else None)
+        if None not in shares:
+            upper.append(shares[0])
+            forearm.append(shares[1])
+    if not upper:
+        return None
+    if np.mean(forearm) < LONG_BELOW:
+        return "long"
+    return "short" if np.mean(upper) < SHORT_BELOW else "none"
 
 
 # ---------------------------------------------------------------- regions at the analysed size
@@ -449,17 +489,17 @@ def _at_image_size(part: str, mask: np.ndarray, size: tuple[int, int]) -> WornRe
     return WornRegion(part, mask, box, share)
 
 
-def worn_garments(image: Image.Image, part: str | None = None) -> list[tuple[str, np.ndarray]]:
-    """What photo search reads when the photo shows a person: the region of the part the words name, or,
-    with no part named, the top's and the bottom's (the top first: the garment a shopper most often means).
-    Empty when no person is seen, or that part of them is not."""
+def worn_garments(image: Image.Image, part: str | None = None) -> list[tuple[str, np.ndarray, str | None]]:
+    """What photo search reads when the photo shows a person, as (part, mask, sleeve_length): the region of the
+    part the words name, or, with no part named, the top's and the bottom's (the top first: the garment a
+    shopper most often means). Empty when no person is seen, or that part of them is not."""
     found = is_person_photo(image)
     if found is None:
         return []
     if part is not None:
         region = worn_region(image, part, found)
-        return [(part, region.mask)] if region is not None else []
-    return [(name, region.mask) for name, region in worn_regions(image, found).items()]
+        return [(part, region.mask, region.sleeves)] if region is not None else []
+    return [(name, region.mask, region.sleeves) for name, region in worn_regions(image, found).items()]
 
 
 # ---------------------------------------------------------------- what stays in front of a garment tried on
