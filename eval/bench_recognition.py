@@ -29,7 +29,7 @@ from tqdm import tqdm
 from eval.stats import Report, Table, fmt, percentiles, ratio
 from index.taxonomy import OTHER, load_taxonomy
 from retrieval.attributes import AttributeModel
-from retrieval.worn_prior import worn_prior
+from retrieval.priors import worn_prior
 from retrieval.labelled_photos import is_category_label, read_labelled, split_by_group
 
 CASES = Path(__file__).with_name("recognition_cases")

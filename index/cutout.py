@@ -23,14 +23,23 @@ import numpy as np
 from scipy import ndimage
 from skimage.color import rgb2lab
 
+from shopagent.errors import ShopError
+
 BACKGROUND_DELTA_E = 8.0  # a pixel this far (CIELAB) from a plain background is garment...
 FAINT_DELTA_E = 2.5  # ...or this far, for a light garment on a light background (shadows come with it)
 OUTLINE_EDGE = 0.35  # CIELAB lightness per pixel (Sobel over 8) that is an edge on a flat background
 OUTLINE_GAP = 0.02  # of the image's longer side: gaps in a white garment's outline this wide are closed
 OUTLINE_GAIN = 1.8  # the outline replaces the colour mask when it holds this many times more pixels...
 OUTLINE_MAX = 0.8  # ...and is not most of the frame
+OUTLINE_HALVE_ABOVE = 512  # px: larger images have their outline read at half size (fast, the edges survive)
 PLAIN_SPREAD = 14  # a border whose pixels (90th percentile) stay this close to their median is plain
 _CROSS = cv2.getStructuringElement(cv2.MORPH_CROSS, (3, 3))  # scipy.ndimage's default structure
+
+
+class GarmentError(ShopError):
+    """A product shot we cannot cut a garment out of, or find its parts in; the message says what shot works."""
+
+    code = "garment_unusable"
 
 
 @dataclass(frozen=True)
@@ -101,9 +110,12 @@ def garment_mask(rgb: np.ndarray, grabcut: GrabCut = GRABCUT, shaded: bool = Fal
 def _outlined(lightness: np.ndarray) -> np.ndarray:
     """The garment inside its outline: edges in lightness (the faint shadow along a white garment's sides),
     mirrored about the garment's middle (product shots face the camera, so one side's edge closes a gap
-    in the other's), gaps up to OUTLINE_GAP of the image closed, the inside filled. Read at half size."""
+    in the other's), gaps up to OUTLINE_GAP of the image closed, the inside filled. A large image is read at
+    half size; a small one (recognition's work size) as it is, or the faint edges blur away."""
     h, w = lightness.shape
-    small = cv2.resize(lightness.astype(np.float32), (max(1, w // 2), max(1, h // 2)), interpolation=cv2.INTER_AREA)
+    half = 2 if max(h, w) > OUTLINE_HALVE_ABOVE else 1
+    small = cv2.resize(lightness.astype(np.float32), (max(1, w // half), max(1, h // half)),
+                       interpolation=cv2.INTER_AREA)
     smooth = cv2.GaussianBlur(small, (0, 0), 1.0)
     gradient = np.hypot(cv2.Sobel(smooth, cv2.CV_32F, 1, 0), cv2.Sobel(smooth, cv2.CV_32F, 0, 1)) / 8
     border = np.concatenate([gradient[:2].ravel(), gradient[-2:].ravel(), gradient[:, :2].ravel(),

@@ -37,6 +37,7 @@ from torch import nn
 from index.cutout import GRABCUT, GrabCut, erode, garment_mask, plain_background
 from index.taxonomy import load_taxonomy
 from index.vocab import CATEGORIES, COLOURS, PATTERNS
+from retrieval.priors import shape_prior
 from shopagent.errors import NotReady
 
 # What the shipped model tells apart: the demo catalog's 15 categories and those the real photos it learns from
@@ -420,7 +421,7 @@ class AttributeModel:
     def recognize(self, image: Image.Image, mask: np.ndarray | None = None,
                   prior: dict[str, float] | None = None) -> GarmentAttributes:
         """Attributes of the garment in image (inside mask, when given, at the image's size); prior, when given,
-        weighs the categories by what else is known of the garment (retrieval.worn_prior: the body it is on)."""
+        weighs the categories by what else is known of the garment (retrieval.priors: the body it is on)."""
         return self.recognize_prepared([prepare(image, mask)], [prior])[0]
 
     def recognize_many(self, images: list[Image.Image],
@@ -444,8 +445,10 @@ class AttributeModel:
         pat_prob = torch.softmax(self.pattern_net.head(pat_embed), -1)
         out = []
         for i, p in enumerate(prepared):
-            if priors and priors[i]:
-                cat_prob[i] = self._weighed(cat_prob[i], priors[i])
+            extra = (priors[i] if priors else None) or {}
+            prior = {c: p.prior.get(c, 1.0) * extra.get(c, 1.0) for c in p.prior.keys() | extra.keys()}
+            if prior:
+                cat_prob[i] = self._weighed(cat_prob[i], prior)
             category, family, family_confidence = self._decide(cat_prob[i])
             out.append(GarmentAttributes(
                 category=category, category_confidence=float(cat_prob[i, self.categories.index(category)]),
@@ -487,20 +490,24 @@ class PreparedImage:
     patch: np.ndarray  # the texture patch, 3x48x48
     colours: list[tuple[str, float]]
     colour_vector: np.ndarray  # the colour histogram, unit length
+    prior: dict[str, float] = field(default_factory=dict)  # a product shot's shape (retrieval.priors.shape_prior)
 
 
 def prepare(image: Image.Image, mask: np.ndarray | None = None, grabcut: GrabCut = GRABCUT) -> PreparedImage:
     """The image work of recognition for one image: work size, white balance, mask, views and colours."""
     rgb = white_balance(work_image(image))
+    prior: dict[str, float] = {}
     if mask is None:
         mask = garment_mask(rgb, grabcut)
+        if plain_background(rgb) is not None:  # a product shot: its silhouette is the garment's own shape
+            prior = shape_prior(mask)
     elif mask.shape != rgb.shape[:2]:
         mask = np.asarray(Image.fromarray(mask.astype(np.uint8) * 255).resize(rgb.shape[1::-1])) > 127
     if not mask.any():
         raise ValueError("the garment mask is empty")
     lab = garment_lab(rgb, mask)
     return PreparedImage(garment_view(rgb, mask), texture_patch(rgb, mask), dominant_colours(rgb, mask, lab=lab),
-                         _unit(colour_histogram(rgb, mask, lab=lab)))
+                         _unit(colour_histogram(rgb, mask, lab=lab)), prior)
 
 
 def _unit(v: np.ndarray) -> np.ndarray:

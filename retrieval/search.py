@@ -37,7 +37,7 @@ from retrieval.attributes import AttributeModel, GarmentAttributes, attribute_we
 from retrieval.embedders import Embedder, load_embedder, normalise
 from retrieval.indexer import index_folder
 from retrieval.query import ParsedQuery, QueryError, parse_query
-from retrieval.worn_prior import PART_OF_FAMILY, worn_prior
+from retrieval.priors import PART_OF_FAMILY, worn_prior
 from retrieval.zeroshot import with_zero_shot, zero_shot_for
 from shopagent.settings import Settings
 

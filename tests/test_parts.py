@@ -9,7 +9,7 @@ from index.render import GarmentSpec, render_garment
 from index.vocab import COLOURS
 from tryon.garment import GarmentError, cut_out
 from tryon.mesh import along, ribbon, warp_grid
-from tryon.parts import parse
+from index.parts import parse
 
 
 def parts_of(category: str, colour: str = "navy"):  # noqa: ANN201

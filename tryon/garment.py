@@ -27,19 +27,12 @@ import numpy as np
 from PIL import Image
 from scipy import ndimage
 
-from index.cutout import garment_mask, plain_background, shaded_background
-from shopagent.errors import ShopError
+from index.cutout import GarmentError, garment_mask, plain_background, shaded_background
 
 KINDS = {"t-shirt": "top", "shirt": "top", "pullover": "top", "hoodie": "top", "jacket": "top", "coat": "top",
          "dress": "dress", "skirt": "skirt", "trousers": "legs", "jeans": "legs", "shorts": "legs"}
 STANDS_OUT = 12  # a channel differing this much from the background is something on it
 Point = tuple[float, float]
-
-
-class GarmentError(ShopError):
-    """A product shot we cannot cut a garment out of; the message says what shot works."""
-
-    code = "garment_unusable"
 
 
 @dataclass

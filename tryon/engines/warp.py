@@ -59,7 +59,7 @@ from tryon.body import (
 from tryon.engines import TryOnError, TryOnOptions, TryOnResult
 from tryon.garment import Garment, GarmentError, cut_out
 from tryon.mesh import along, ribbon, warp_grid
-from tryon.parts import Parts, Sleeve, Span, parse
+from index.parts import Parts, Sleeve, Span, parse
 from tryon.worn import bare_skin, forearms_region, hair_region, hands_region, head_region, own_top
 
 SIZE_STEP = 0.05  # width change per size step, when the body's measurements are not known

@@ -1,6 +1,8 @@
 """The parts of a garment in its product shot: the body panel, each sleeve, each trouser leg.
 
-Read off the cut-out's silhouette (tryon.garment), for flat lays and ghost-mannequin shots alike:
+Read off a garment's silhouette (index.cutout's mask, cropped), for flat lays and ghost-mannequin shots
+alike. Plain geometry, no learnt model, so it lives with the data: the try-on places each part on the body
+(tryon/engines/warp.py), and recognition reads a product shot's sleeves and length (retrieval/priors.py).
 
 - The body panel, row by row: the run of garment pixels under the garment's centre. Below the
   armpits that is the body alone (a sleeve hanging down is a run of its own); above them, the
@@ -25,7 +27,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import ndimage
 
-from tryon.garment import GarmentError
+from index.cutout import GarmentError
 
 MIN_SLEEVE = 0.04  # of the panel's width: a smaller jump at an armpit is a seam or a fold, not a sleeve's end
 MIN_SLEEVE_AREA = 0.02  # of the garment's pixels: smaller bits beside the panel are a tie or a bow
