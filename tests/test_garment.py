@@ -1,4 +1,4 @@
-"""Garment cut-out and silhouette landmarks, checked against the renderer's own landmarks."""
+"""Garment cut-out and its parts, checked against the renderer's own landmarks."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from PIL import Image
 
 from index.render import GarmentSpec, render_garment
 from index.vocab import COLOURS
+from index.parts import parse
 from tryon.garment import KINDS, GarmentError, cut_out
 
 ATTRIBUTES = {"dress": [{"length": "mini"}, {"length": "maxi", "sleeve": "short"}],
@@ -23,22 +24,27 @@ def shots():  # noqa: ANN201
 
 
 @pytest.mark.parametrize(("category", "attributes", "colour", "pattern"), list(shots()))
-def test_landmarks_match_the_renderers(category: str, attributes: dict, colour: str, pattern: str) -> None:
+def test_parts_match_the_renderers_landmarks(category: str, attributes: dict, colour: str, pattern: str) -> None:
     spec = GarmentSpec(category, COLOURS[colour], COLOURS["red"], pattern, attributes=attributes, seed=3)
     image, truth = render_garment(spec)
     garment = cut_out(image, category)
-    height = garment.rgba.shape[0]
-    found = {k: (x + garment.offset[0], y + garment.offset[1]) for k, (x, y) in garment.landmarks.items()}
-    wanted = [k for k in truth if k in ("left_shoulder", "right_shoulder", "left_hem", "right_hem",
-                                        "left_waist", "right_waist")]
-    if "collar" in truth:  # drawn as a seam: the silhouette gives its column and a point above it
-        assert abs(found["collar"][0] - truth["collar"][0]) < 0.02 * garment.rgba.shape[1]
-        assert found["collar"][1] <= truth["collar"][1] + 0.02 * height
-    missing = set(wanted) - set(found)
-    assert not missing, f"{category}: no {missing}"
-    errors = {k: np.hypot(found[k][0] - truth[k][0], found[k][1] - truth[k][1]) / height for k in wanted}
-    assert max(errors.values()) < 0.05, {k: round(v, 3) for k, v in errors.items()}
     assert garment.mask.mean() > 0.3 and garment.rgba.shape[2] == 4
+    parts = parse(garment.mask, garment.kind)
+    height = garment.rgba.shape[0]
+    x0, y0 = garment.offset
+    hem = max(y for k, (_, y) in truth.items() if k.endswith("hem")) - y0
+    assert abs(parts.hem_y - hem) < 0.03 * height
+    if garment.kind in ("top", "dress"):
+        shoulder = truth["left_shoulder"][1] - y0
+        assert abs(parts.shoulder_y - shoulder) < 0.06 * height
+        assert len(parts.sleeves) == (2 if "left_cuff" in truth else 0) or garment.kind == "dress"
+    if garment.kind == "legs":
+        # the crotch: the gap opens as a narrow V, whose tip the mask's closing fills
+        assert abs(parts.armpit_y - (truth["crotch"][1] - y0)) < 0.08 * height
+        for leg, side in zip(parts.legs, ("left_hem", "right_hem")):
+            at_hem = leg.y >= leg.y.max() - 2
+            middle = (leg.left[at_hem].min() + leg.right[at_hem].max()) / 2
+            assert abs(middle - (truth[side][0] - x0)) < 0.05 * garment.rgba.shape[1]
 
 
 def test_bad_shots_are_refused() -> None:
