@@ -1,6 +1,6 @@
 """The warp engine: the product shot's garment, part by part, onto the person's pose. CPU, no model.
 
-1. Cut the garment out of its product shot (tryon.garment) and find its parts (tryon.parts): the
+1. Cut the garment out of its product shot (tryon.garment) and find its parts (index.parts): the
    body panel row by row, each sleeve along its axis, each trouser leg.
 2. Find the person's pose and mask (tryon.body.pose) and check the photo shows what the garment
    covers (a top needs the shoulders, a dress the knees, trousers the hips and knees; ankles out
