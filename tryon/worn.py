@@ -137,11 +137,9 @@ def sleeve_length(found: Pose, image: Image.Image) -> str | None:
     strappy dress), "short" (the forearms bare, the upper arms covered) or "long"; None when the face (the
     skin's colour) or no arm from shoulder to wrist is seen. What a garment net reading the region alone misses:
     on a body, a tank top and a t-shirt differ in the arms."""
-    lab = _lab_at_pose_size(found, image)
-    skin = _skin_lab(found, lab)
-    if skin is None:
+    bare = bare_skin(found, image)
+    if bare is None:
         return None
-    bare = np.linalg.norm((lab - skin) * np.array([0.5, 1.0, 1.0], np.float32), axis=-1) < SKIN_DELTA
     lm, torso = found.landmarks, _torso(found)
     upper, forearm = [], []
     for shoulder, elbow, wrist in ((L_SHOULDER, L_ELBOW, L_WRIST), (R_SHOULDER, R_ELBOW, R_WRIST)):
