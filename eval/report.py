@@ -42,6 +42,65 @@ def summary_table(results: list[ScriptResult], backend: str, repeat: int) -> Tab
     return table
 
 
+SPLITS = {"old": "old", "dev": "dev", "heldout": "held-out"}  # what the split tags are called in a report
+
+
+def split_of(sr: ScriptResult) -> str:
+    """A script's split: "dev" or "heldout" by its tag (issue 19's set), else "old" (the first 52 scripts)."""
+    return next((tag for tag in ("dev", "heldout") if tag in sr.script.tags), "old")
+
+
+def _rate(part: int, whole: int) -> float:
+    return round(part / whole, 4) if whole else 0.0
+
+
+def splits(results: list[ScriptResult]) -> dict[str, dict]:
+    """Per split (old, dev, heldout): scripts, passed on the first run, pass rate, pass^k."""
+    out = {}
+    for split in SPLITS:
+        members = [sr for sr in results if split_of(sr) == split]
+        if members:
+            passed = sum(sr.runs[0].passed for sr in members)
+            out[split] = {"scripts": len(members), "passed_first_run": passed, "pass_rate": _rate(passed, len(members)),
+                          "pass_hat_k": _rate(sum(sr.pass_k for sr in members), len(members))}
+    return out
+
+
+def classes(results: list[ScriptResult]) -> dict[str, dict[str, list[int]]]:
+    """Failure class (the other tags of dev and held-out scripts) -> split -> [passed (all runs), scripts]."""
+    out: dict[str, dict[str, list[int]]] = {}
+    for sr in results:
+        split = split_of(sr)
+        if split == "old":
+            continue
+        for tag in sr.script.tags:
+            if tag not in SPLITS:
+                cell = out.setdefault(tag, {"dev": [0, 0], "heldout": [0, 0]})[split]
+                cell[0] += sr.pass_k
+                cell[1] += 1
+    return dict(sorted(out.items()))
+
+
+def split_table(results: list[ScriptResult], repeat: int) -> Table:
+    """Old scripts, dev and held-out side by side: scripts, passed (first run), pass rate, pass^k."""
+    table = Table(f"pass rates by split, {repeat} run(s) each", ("split", "scripts", "passed", "pass rate",
+                                                                  f"pass^{repeat}"))
+    for split, s in splits(results).items():
+        table.add(SPLITS[split], str(s["scripts"]), str(s["passed_first_run"]), f"{s['pass_rate']:.1%}",
+                  f"{s['pass_hat_k']:.1%}")
+    return table
+
+
+def class_table(results: list[ScriptResult], repeat: int) -> Table:
+    """Per failure class: dev and held-out scripts passed in all runs, out of how many."""
+    table = Table(f"dev and held-out scripts by class (passed in all {repeat} run(s) / scripts)",
+                  ("class", "dev", "held-out"), mark="row")
+    for tag, cells in classes(results).items():
+        table.add(tag, *(f"{p}/{n}" if n else "-" for p, n in (cells["dev"], cells["heldout"])),
+                  passed=all(p == n for p, n in cells.values()))
+    return table
+
+
 def summary_line(s: dict) -> str:
     """The summary's figures in one line."""
     goal = "n/a" if s["goal_success"] is None else f"{s['goal_success']:.1%}"
@@ -52,7 +111,8 @@ def summary_line(s: dict) -> str:
 
 
 def as_json(results: list[ScriptResult], backend: str, repeat: int) -> dict:
-    return {"summary": summary(results, backend, repeat), "scripts": [
+    return {"summary": summary(results, backend, repeat), "splits": splits(results), "classes": classes(results),
+            "scripts": [
         {"name": sr.script.name, "file": str(sr.script.path), "tags": sr.script.tags, "pass_k": sr.pass_k,
          "runs": [{"run": r.run, "passed": r.passed, "goals_met": r.goals_met, "failures": r.all_failures(),
                    "turns": [{"user": t.user, "answer": t.answer, "latency_ms": round(t.latency_ms, 1),
@@ -113,6 +173,13 @@ def html_report(results: list[ScriptResult], backend: str, repeat: int) -> str:
                     f"<td>{sum(r.passed for r in sr.runs)}/{len(sr.runs)}</td>"
                     f"<td>{html.escape(', '.join(sr.script.tags))}</td><td>{failures}</td></tr>")
     goal = "n/a" if s["goal_success"] is None else f"{s['goal_success']:.1%}"
+    split_rows = "".join(f"<tr><td>{SPLITS[k]}</td><td>{v['scripts']}</td><td>{v['passed_first_run']}</td>"
+                         f"<td>{v['pass_rate']:.1%}</td><td>{v['pass_hat_k']:.1%}</td></tr>"
+                         for k, v in splits(results).items())
+    class_rows = "".join(f"<tr><td>{html.escape(tag)}</td>" + "".join(f"<td>{p}/{n}</td>" for p, n in cells.values())
+                         + "</tr>" for tag, cells in classes(results).items())
+    by_class = (f"<table><tr><th>class</th><th>dev</th><th>held-out</th></tr>{class_rows}</table>"
+                if class_rows else "")
     return f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>shopagent eval</title>
 <style>body{{font-family:sans-serif;margin:2em}}td,th{{border:1px solid #ccc;padding:4px 8px;vertical-align:top}}
 table{{border-collapse:collapse}}tr.fail td:nth-child(2){{color:#b00;font-weight:bold}}</style></head><body>
@@ -123,6 +190,9 @@ table{{border-collapse:collapse}}tr.fail td:nth-child(2){{color:#b00;font-weight
 <tr><td>{s['pass_rate']:.1%} ({s['passed_first_run']}/{s['scripts']})</td><td>{s['pass_hat_k']:.1%}</td>
 <td>{s['tool_precision']:.3f}</td><td>{s['tool_recall']:.3f}</td><td>{goal}</td>
 <td>{s['turn_latency_ms']['p50']} / {s['turn_latency_ms']['p95']} ms</td></tr></table>
+<table><tr><th>split</th><th>scripts</th><th>passed</th><th>pass rate</th><th>pass^{repeat}</th></tr>
+{split_rows}</table>
+{by_class}
 <p><img alt="Histogram of turn latencies, and passed versus failed scripts per tag" src="{_plot(results)}"></p>
 <table><tr><th>script</th><th>result</th><th>runs passed</th><th>tags</th><th>failures</th></tr>
 {''.join(rows)}</table></body></html>"""

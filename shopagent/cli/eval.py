@@ -45,6 +45,9 @@ def eval_run(
     finally:
         runner.close()
     show(reports.summary_table(results, settings.planner_backend, repeat))
+    if set(reports.splits(results)) != {"old"}:  # issue 19's dev and held-out scripts are in the run
+        show(reports.split_table(results, repeat))
+        show(reports.class_table(results, repeat))
     console.print(reports.summary_line(reports.summary(results, settings.planner_backend, repeat)), highlight=False)
     paths = reports.write_reports(results, settings.planner_backend, repeat, report)
     note("reports: " + ", ".join(str(p) for p in paths.values()))
