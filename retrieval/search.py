@@ -141,6 +141,10 @@ class SearchResponse:
 # bottom, the main one first; empty when the photo shows no person. tryon/worn.py has one; the agent's services
 # pass it in (retrieval does not import tryon).
 WornFinder = Callable[[Image.Image, str | None], list[tuple[str, np.ndarray, str | None]]]
+SORT_POOL = 50  # matches sorted when the shopper asks for the cheapest or the dearest
+ORDERS: dict[str, tuple[Callable[[SearchHit], float], str]] = {
+    "price_low": (lambda h: h.product.price, "cheapest first"),
+    "price_high": (lambda h: -h.product.price, "most expensive first")}
 PART_WORDS = {"top": "top", "bottom": "trousers, skirt or shorts", "dress": "dress", "shoes": "shoes",
               "outerwear": "jacket or coat"}
 
@@ -168,12 +172,21 @@ class SearchService:
     # ------------------------------------------------------------ the one entry point
 
     def search(self, text: str = "", image: Image.Image | None = None, k: int = 10, filters: Filters | None = None,
-               diversity: float | None = None) -> SearchResponse:
+               diversity: float | None = None, order: str = "relevance") -> SearchResponse:
         """Up to k products; every one passes every filter (typed ones and those read from the text).
 
         diversity is the MMR trade-off; by default 0.2 for words alone (a broad wish deserves variety)
-        and 0 with a photo (the shopper wants that garment, and its closest twins first).
+        and 0 with a photo (the shopper wants that garment, and its closest twins first). order "price_low"
+        or "price_high" sorts the best SORT_POOL matches by price ("the cheapest wool coat"), then keeps k.
         """
+        if order != "relevance":
+            if order not in ORDERS:
+                raise QueryError(f"order must be one of relevance, {', '.join(ORDERS)}; not {order!r}.")
+            wide = self.search(text, image, SORT_POOL, filters, 0.0)
+            key, words = ORDERS[order]
+            wide.hits = sorted(wide.hits, key=key)[:k]
+            wide.understood = [*wide.understood, words]
+            return wide
         if diversity is None:
             diversity = 0.0 if image is not None else TEXT_DIVERSITY
         text = text.strip()

@@ -242,3 +242,54 @@ def test_a_missing_slot_is_asked_for_and_the_answer_completes_the_request(shop_a
 def test_an_unknown_customer_is_refused(shop_agent: Agent) -> None:
     with pytest.raises(AgentError, match="no customer 987654"):
         shop_agent.open("shopper", 987654)
+
+
+# ---------------------------------------------------------------- plans of several steps (issue 19)
+
+
+def test_the_two_cheapest_side_by_side_are_searched_by_price_then_compared(shop_agent: Agent) -> None:
+    conv = shop_agent.open("shopper", None)
+    events = turn(shop_agent, conv, "the two cheapest dresses side by side")
+    (search, args), (compare, compared) = calls(events)
+    assert search == "search_products" and args["order"] == "price_low" and args["k"] == 2
+    found = conv.results()[-2].result["results"]
+    dresses = [r for r in shop_agent.services.table.rows if r.category == "dress"]
+    assert [r["price"] for r in found] == sorted(r.price for r in dresses)[:2]  # the catalog's two cheapest
+    assert compare == "compare_products" and compared["product_ids"] == [r["product_id"] for r in found]
+    assert isinstance(events[-1], AnswerStep) and "cheapest" in events[-1].text
+
+
+def test_the_most_expensive_is_a_search_ordered_by_price(shop_agent: Agent) -> None:
+    conv = shop_agent.open("shopper", None)
+    ((name, args),) = calls(turn(shop_agent, conv, "what's your most expensive coat"))
+    prices = [r["price"] for r in conv.results()[-1].result["results"]]
+    assert name == "search_products" and args["order"] == "price_high" and prices == sorted(prices, reverse=True)
+
+
+def test_a_photo_with_this_means_the_photo(shop_agent: Agent) -> None:
+    row = next(r for r in shop_agent.services.table.rows if r.image and r.category == "dress")
+    conv = shop_agent.open("shopper", None)
+    turn(shop_agent, conv, "show me shirts")  # a list is on screen: "this" still means the photo sent now
+    for text in ("find me this", "what is this?", "do you have this"):
+        call = calls(turn(shop_agent, conv, text, [shop_agent.settings.data_dir / row.image]))[0]
+        assert call[0] == "find_similar" and call[1]["photo_id"] == "latest", text
+
+
+def test_a_described_garment_is_found_then_tried_on(shop_agent: Agent) -> None:
+    from eval.photos import sample_person_photo
+
+    conv = shop_agent.open("shopper", None)
+    events = turn(shop_agent, conv, "show me wearing a black blazer", [sample_person_photo()])
+    names = [name for name, _ in calls(events)]
+    assert names[0] == "search_products" and "blazer" in calls(events)[0][1]["query"]
+    best = conv.results()[0].result["results"][0]["product_id"]
+    assert names[1:] == ["virtual_try_on", "describe_look"] and calls(events)[1][1]["product_id"] == best
+    assert f"[#{best}]" in events[-1].text  # the answer says which one it tried on
+
+
+def test_a_new_colour_replaces_the_old_one(shop_agent: Agent) -> None:
+    conv = shop_agent.open("shopper", None)
+    turn(shop_agent, conv, "navy shirt")
+    ((name, args),) = calls(turn(shop_agent, conv, "what about in grey"))
+    assert name == "search_products" and "grey" in args["query"] and "navy" not in args["query"]
+    assert all("grey" in r["colours"] for r in conv.results()[-1].result["results"][:1])

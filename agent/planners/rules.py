@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import numpy as np
 
@@ -67,10 +67,19 @@ CHIT_CHAT = {"view_cart", "greeting", "thanks", "help"}  # a garment named in th
 SHOPPER_ONLY = {"recommend"}
 MIN_SIMILARITY = 0.4
 PRODUCT_NUMBER = re.compile(r"#\d+")
-TRY_ON = re.compile(r"\btry\b.{0,30}\bon\b|\bon (me|my photo)\b|\btry-on\b", re.I)
+TRY_ON = re.compile(r"\btry\b.{0,30}\bon\b|\bon (me|my photo)\b|\btry-on\b|\bme (wearing|in (a|an|the|this|that|it)\b)|"
+                    r"\bhow (would|do|will) i look\b", re.I)
 RECOMMEND = re.compile(r"\b(recommend|suggest)", re.I)
 STATUS = re.compile(r"\b(status|where|track|shipped|arrive|deliver)", re.I)
 LIKE = re.compile(r"\b(like|similar|same as|alike)\b", re.I)
+CHEAPEST = re.compile(r"\b(cheapest|least expensive|lowest[- ]priced?|most affordable)\b", re.I)
+DEAREST = re.compile(r"\b(most expensive|priciest|dearest|highest[- ]priced?|most luxurious)\b", re.I)
+HOW_MANY = re.compile(r"\b(?:the\s+)?(two|three|four|five|[2-5])\s+(?:cheapest|least|lowest|most|priciest|dearest|"
+                      r"highest)", re.I)
+SIDE_BY_SIDE = re.compile(r"\b(side by side|compare|comparison|versus|vs\.?)\b", re.I)
+ABOUT_PHOTO = {"details", "search", "refine", "similar", "help", "compare", "reviews", "recommend"}
+DRESSING = re.compile(r"\b(show me|see me|picture me|how would i look|how do i look|try|wearing|in a|on me|"
+                      r"on my photo|put|please)\b", re.I)
 FILLER = re.compile(r"\b(show me|find( me)?|something|anything|similar( to)?|like|more|the same|this|that|one|it|"
                     r"photo|picture|please|do you have|but)\b", re.I)
 
@@ -84,6 +93,8 @@ class RulesPlanner:
         self.labels = [name for name, examples in INTENTS.items() for _ in examples]
         self.exemplars = self._embed([e for examples in INTENTS.values() for e in examples])
         self.pending: dict[str, dict] = {}  # conversation key -> a tool call waiting for one slot
+        # conversation key -> the next step of a plan of several, given this turn's tool results so far
+        self.plans: dict[str, Callable[[list[dict]], Reply | None]] = {}
 
     def _embed(self, texts: list[str]) -> np.ndarray:
         return np.asarray(self.encoder.encode(texts, normalize_embeddings=True, convert_to_numpy=True))
@@ -126,12 +137,15 @@ class RulesPlanner:
         results = [json.loads(msg["content"]) for msg in conv.messages[last_user + 1:] if msg["role"] == "tool"]
         calls = [c for msg in conv.messages[last_user + 1:] for c in msg.get("tool_calls", [])]
         if results:
-            yield Reply(compose(calls, results))
+            plan = self.plans.pop(conv.key, None)
+            follow = plan(results) if plan is not None else None
+            yield follow if follow is not None else Reply(compose(calls, results))
             return
         user = conv.messages[last_user]
         yield self.decide(conv, user["content"], bool(user.get("photo_ids")))
 
     def decide(self, conv: Conversation, text: str, photo_now: bool) -> Reply:
+        self.plans.pop(conv.key, None)  # a new message: whatever an earlier one planned is over
         state = sl.state_of(conv)
         pending = self.pending.pop(conv.key, None)
         if pending:
@@ -139,11 +153,32 @@ class RulesPlanner:
             if filled:
                 return filled
         intent, _ = self.intent(text, conv.persona, photo_now)
-        pointed = sl.references(text, state) or sl.DEICTIC.search(text) or conv.images
+        named = sl.references(text, state)
+        pointed = named or sl.DEICTIC.search(text) or conv.images
         if intent in ("search", "refine") and LIKE.search(text) and pointed:
             intent = "similar"  # "like the first one but in red" names a product to start from
+        if photo_now and intent in ABOUT_PHOTO and not named:
+            intent = "similar"  # a photo sent with "find me this" or "what is this": "this" is the photo
+        if (CHEAPEST.search(text) or DEAREST.search(text)) and intent in ABOUT_PHOTO - {"similar"}:
+            return self._superlative(conv, text, state)
         handler = getattr(self, f"_{intent}")
         return handler(conv, text, state, photo_now)
+
+    def _superlative(self, conv: Conversation, text: str, state: sl.State) -> Reply:
+        """"The cheapest wool coat", "the two most expensive bags side by side": a search ordered by price,
+        compared when several are asked for side by side."""
+        order = "price_low" if CHEAPEST.search(text) else "price_high"
+        count = HOW_MANY.search(text)
+        n = (sl.WORD_NUMBERS.get(count.group(1).lower()) or int(count.group(1))) if count else None
+        parsed = sl.catalog_slots(text, self.brands)
+        query = text if parsed is not None and parsed.has_constraints else (state.last_query or text)
+        if n and n >= 2 and SIDE_BY_SIDE.search(text):
+            self.plans[conv.key] = lambda results: self._compare_found(results[-1], n)
+        return self._call("search_products", query=query, k=n or 5, order=order)
+
+    def _compare_found(self, found: dict, n: int) -> Reply | None:
+        ids = [card["product_id"] for card in found.get("results", [])][:n]
+        return self._call("compare_products", product_ids=ids) if len(ids) >= 2 else None
 
     def _fill(self, pending: dict, text: str) -> Reply | None:
         """The answer to a question the planner asked: a size, a reason, an order number."""
@@ -284,15 +319,39 @@ class RulesPlanner:
         return self._call("start_return", **args)
 
     def _tryon(self, conv: Conversation, text: str, state: sl.State, photo_now: bool) -> Reply:
-        pid = sl.focus(text, state)
-        if pid is None:
-            return self._no_product(state)
         if not conv.images:
             return Reply("Send me a photo of yourself, facing the camera (head to toe for trousers and dresses), "
                          "and I'll show it on you.")
         size = sl.size_label(text)
+        described = self._described(text, state)
+        if described is not None:  # "show me wearing a black blazer": find it, then try the best match on
+            self.plans[conv.key] = lambda results: self._try_best(results[-1], size)
+            return self._call("search_products", query=described, k=3)
+        pid = sl.focus(text, state)
+        if pid is None:
+            return self._no_product(state)
+        return self._try(pid, size)
+
+    def _described(self, text: str, state: sl.State) -> str | None:
+        """The words of a garment described rather than pointed at ("a black blazer", not "the second one" or
+        "it"): a category named, and no product referred to, or one of another category in focus."""
+        parsed = sl.catalog_slots(text, self.brands)
+        if parsed is None or not parsed.filters.categories or sl.references(text, state):
+            return None
+        focus = next((c for c in state.shown if c["product_id"] == state.focus), None)
+        if sl.DEICTIC.search(text) and focus is not None and focus.get("category") in parsed.filters.categories:
+            return None  # "try that dress on" while a dress is in focus
+        return " ".join(DRESSING.sub(" ", TRY_ON.sub(" ", text)).split()) or text
+
+    @staticmethod
+    def _try(pid: int, size: str | None) -> Reply:
         return Reply(calls=[ToolCallRequest("virtual_try_on", {"product_id": pid, "photo_id": "latest", "size": size}),
                             ToolCallRequest("describe_look", {"product_id": pid, "size": size})])
+
+    def _try_best(self, found: dict, size: str | None) -> Reply | None:
+        """The best match of the search just run, tried on (the answer names it); nothing found: the search's answer."""
+        cards = found.get("results", [])
+        return self._try(cards[0]["product_id"], size) if cards else None
 
     def _greeting(self, conv: Conversation, text: str, state: sl.State, photo_now: bool) -> Reply:
         return Reply("Hello! What are you looking for today? You can describe it, e.g. 'navy linen shirt under 60', "
