@@ -51,6 +51,11 @@ LENGTHS = ("mini", "midi", "maxi")
 SLEEVE_WORDS = {"long": ["long sleeve", "long sleeves", "long-sleeved", "long sleeved"],
                 "short": ["short sleeve", "short sleeves", "short-sleeved", "short sleeved"],
                 "sleeveless": ["sleeveless", "no sleeves"]}
+# a shopper's words for a cut, onto the catalog's fits: "skinny" is slim, "baggy" and "oversized" relaxed
+FIT_WORDS = {"slim": ["slim fit", "slim-fit", "slim", "skinny", "fitted", "tailored"],
+             "regular": ["regular fit", "regular-fit", "classic fit", "straight fit"],
+             "relaxed": ["relaxed fit", "relaxed-fit", "relaxed", "loose fit", "loose", "baggy", "oversized",
+                         "oversize"]}
 NEGATIONS = r"(?:not|no|non|without|except|excluding|anything but|but not|avoid)"
 NUMBER = r"(\d+(?:[.,]\d{1,2})?)"
 CURRENCY = r"(?:€|\$|£|euros?|eur|dollars?|pounds?)?"
@@ -85,7 +90,7 @@ def _vocabulary(brands: tuple[str, ...]) -> list[tuple[str, str, str]]:
     """(kind, canonical value, regex) for every phrase we know, longest phrases first."""
     entries = []
     tables = _taxonomy_tables()
-    for kind, table in (*tables.items(), ("gender", GENDER_WORDS), ("sleeve", SLEEVE_WORDS)):
+    for kind, table in (*tables.items(), ("gender", GENDER_WORDS), ("sleeve", SLEEVE_WORDS), ("fit", FIT_WORDS)):
         for value, words in table.items():
             entries += [(kind, value, w) for w in words]
     entries += [("material", m, m) for m in MATERIALS] + [("length", x, x) for x in LENGTHS]
@@ -141,7 +146,7 @@ def _include(filters: Filters, kind: str, value: str) -> None:
     target = {"category": filters.categories, "family": filters.families, "colour": filters.colours,
               "pattern": filters.patterns,
               "material": filters.materials, "brand": filters.brands, "length": filters.lengths,
-              "sleeve": filters.sleeves}[kind]
+              "sleeve": filters.sleeves, "fit": filters.fits}[kind]
     target.add(value)
 
 
@@ -149,7 +154,7 @@ def _exclude(filters: Filters, kind: str, value: str) -> None:
     target = {"category": filters.exclude_categories, "family": filters.exclude_families,
               "colour": filters.exclude_colours,
               "pattern": filters.exclude_patterns, "material": filters.exclude_materials,
-              "brand": filters.exclude_brands}.get(kind)
+              "brand": filters.exclude_brands, "fit": filters.exclude_fits}.get(kind)
     if target is None:
         raise QueryError(f"I cannot exclude a {kind} ({value}); say what you want instead, e.g. 'long sleeves'.")
     target.add(value)

@@ -88,7 +88,7 @@ RELAXATIONS = [  # in the order they give way: the least telling first
     ("category", _widen_to_family),  # a shop's "blouse" may be the shopper's "shirt": before the colour goes
     ("near colour", _near_colours),  # a photo read as teal may be the shopper's green
     ("colour", _without(colours=None, exclude_colours=None)),
-    ("cut", _without(lengths=None, sleeves=None)),
+    ("cut", _without(lengths=None, sleeves=None, fits=None, exclude_fits=None)),
     ("size", _without(size=None, in_stock=False)),
     ("price", _without(price_min=None, price_max=None)),
     ("brand", _without(brands=None, exclude_brands=None)),
@@ -412,8 +412,9 @@ class SearchService:
                  [("category", f.categories), ("family", f.families), ("colour", f.colours),
                   ("pattern", f.patterns), ("brand", f.brands), ("material", f.materials), ("length", f.lengths),
                   ("sleeves", f.sleeves),
+                  ("fit", f.fits),
                   ("not", f.exclude_colours | f.exclude_patterns | f.exclude_brands | f.exclude_materials
-                   | f.exclude_categories | f.exclude_families)] if values]
+                   | f.exclude_categories | f.exclude_families | {f"{x} fit" for x in f.exclude_fits})] if values]
         if f.price_min is not None:
             parts.append(f"price at least {f.price_min:g}")
         if f.price_max is not None:
@@ -442,6 +443,8 @@ class SearchService:
             why.append(f"made of {p.material}")
         if f.brands:
             why.append(f"by {p.brand}")
+        if f.fits and "fit" not in unknown:
+            why.append(f"{p.fit} fit")
         if f.price_min is not None or f.price_max is not None:
             why.append(f"costs {p.price:.2f} {p.currency}")
         if f.size:

@@ -293,3 +293,11 @@ def test_a_new_colour_replaces_the_old_one(shop_agent: Agent) -> None:
     ((name, args),) = calls(turn(shop_agent, conv, "what about in grey"))
     assert name == "search_products" and "grey" in args["query"] and "navy" not in args["query"]
     assert all("grey" in r["colours"] for r in conv.results()[-1].result["results"][:1])
+
+
+def test_not_baggy_leaves_the_relaxed_fits_out(shop_agent: Agent) -> None:
+    conv = shop_agent.open("shopper", None)
+    turn(shop_agent, conv, "jeans, but not baggy")
+    table = shop_agent.services.table
+    found = [table.by_id[r["product_id"]] for r in conv.results()[-1].result["results"]]
+    assert found and all(p.fit != "relaxed" for p in found)
