@@ -226,6 +226,35 @@ def _english_words() -> frozenset[str]:
     return frozenset(w for w in vocab if w.isalpha() and not w.startswith("##"))
 
 
+# Short words that tell a language apart better than a dictionary does (many French and Spanish words are English ones).
+ENGLISH_FUNCTION_WORDS = frozenset("the a an and or for with is are i you my me it in of to do does have has this that "
+                                   "what where how can will would please".split())
+FOREIGN_FUNCTION_WORDS = frozenset(
+    "je tu nous vous une des les est avec pour dans sur ce cette mon ma mes qui que "  # French
+    "el los las una unos para con por del es está estoy tienen tiene quiero busco mi "  # Spanish
+    "ich du wir ihr der die das und ist mit für ein eine einen nicht suche haben "  # German
+    "il lo gli di che per sono vorrei cerco della delle "  # Italian
+    "um uma os com não estou procuro quero "  # Portuguese
+    "czy jest nie szukam macie mam dla".split())  # Polish
+
+
+def is_english(text: str) -> bool:
+    """Whether a message reads as English: mostly Latin letters, and (from three words on) half its words
+    English ones. What the offline planner reads; a model backend may read more."""
+    letters = [c for c in text if c.isalpha()]
+    if letters and sum(1 for c in letters if "LATIN" in unicodedata.name(c, "")) / len(letters) < 0.5:
+        return False
+    tokens = re.findall(r"[a-zà-ÿąćęłńóśźż]+", text.lower())
+    foreign = sum(1 for w in tokens if w in FOREIGN_FUNCTION_WORDS)
+    if foreign >= 2 and foreign > sum(1 for w in tokens if w in ENGLISH_FUNCTION_WORDS):
+        return False  # "je cherche une robe rouge": robe and rouge are English words too, une and je are not
+    words = [w for w in tokens if len(w) > 2]
+    if len(words) < 3:
+        return True
+    known = sum(1 for w in words if w in _english_words() or w.rstrip("s") in _english_words())
+    return known / len(words) >= 0.5
+
+
 def check_language(text: str, semantic: str, understood: list[str]) -> None:
     """Refuse text the text model does not cover instead of returning nonsense for it."""
     letters = [c for c in text if c.isalpha()]

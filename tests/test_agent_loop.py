@@ -301,3 +301,13 @@ def test_not_baggy_leaves_the_relaxed_fits_out(shop_agent: Agent) -> None:
     table = shop_agent.services.table
     found = [table.by_id[r["product_id"]] for r in conv.results()[-1].result["results"]]
     assert found and all(p.fit != "relaxed" for p in found)
+
+
+def test_another_language_gets_one_english_line_and_a_search_for_the_words_it_knows(shop_agent: Agent) -> None:
+    conv = shop_agent.open("shopper", None)
+    events = turn(shop_agent, conv, "¿Tienen vaqueros negros?")  # "vaqueros" is a jeans synonym in the taxonomy
+    ((name, _),) = calls(events)
+    assert name == "search_products" and events[-1].text.startswith("I read English only")
+    assert conv.results()[-1].result["results"][0]["category"] == "jeans" and "category jeans" in events[-1].text
+    events = turn(shop_agent, conv, "Pourriez-vous m'aider, je ne trouve pas ma commande")
+    assert calls(events) == [] and events[-1].text.startswith("I read English only")

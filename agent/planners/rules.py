@@ -21,6 +21,7 @@ from agent.planners import Reply, ToolCallRequest
 from agent.planners import slots as sl
 from agent.planners.answers import compose
 from agent.tools.registry import REGISTRY
+from retrieval.query import is_english
 
 INTENTS: dict[str, list[str]] = {
     "search": ["I'm looking for a navy linen shirt", "show me red dresses under 80", "do you have black jeans",
@@ -80,6 +81,7 @@ SIDE_BY_SIDE = re.compile(r"\b(side by side|compare|comparison|versus|vs\.?)\b",
 ABOUT_PHOTO = {"details", "search", "refine", "similar", "help", "compare", "reviews", "recommend"}
 DRESSING = re.compile(r"\b(show me|see me|picture me|how would i look|how do i look|try|wearing|in a|on me|"
                       r"on my photo|put|please)\b", re.I)
+ENGLISH_ONLY = "I read English only (this is the offline assistant; a model backend reads more languages)."
 FILLER = re.compile(r"\b(show me|find( me)?|something|anything|similar( to)?|like|more|the same|this|that|one|it|"
                     r"photo|picture|please|do you have|but)\b", re.I)
 
@@ -94,7 +96,7 @@ class RulesPlanner:
         self.exemplars = self._embed([e for examples in INTENTS.values() for e in examples])
         self.pending: dict[str, dict] = {}  # conversation key -> a tool call waiting for one slot
         # conversation key -> the next step of a plan of several, given this turn's tool results so far
-        self.plans: dict[str, Callable[[list[dict]], Reply | None]] = {}
+        self.plans: dict[str, Callable[[list[dict], list[dict]], Reply | None]] = {}
 
     def _embed(self, texts: list[str]) -> np.ndarray:
         return np.asarray(self.encoder.encode(texts, normalize_embeddings=True, convert_to_numpy=True))
@@ -138,7 +140,7 @@ class RulesPlanner:
         calls = [c for msg in conv.messages[last_user + 1:] for c in msg.get("tool_calls", [])]
         if results:
             plan = self.plans.pop(conv.key, None)
-            follow = plan(results) if plan is not None else None
+            follow = plan(calls, results) if plan is not None else None
             yield follow if follow is not None else Reply(compose(calls, results))
             return
         user = conv.messages[last_user]
@@ -152,6 +154,8 @@ class RulesPlanner:
             filled = self._fill(pending, text)
             if filled:
                 return filled
+        if not is_english(text):
+            return self._foreign(conv, text)
         intent, _ = self.intent(text, conv.persona, photo_now)
         named = sl.references(text, state)
         pointed = named or sl.DEICTIC.search(text) or conv.images
@@ -164,6 +168,17 @@ class RulesPlanner:
         handler = getattr(self, f"_{intent}")
         return handler(conv, text, state, photo_now)
 
+    def _foreign(self, conv: Conversation, text: str) -> Reply:
+        """A message in a language the offline planner does not read: one line in English saying so, and a search
+        for the catalog words it does know ("vaqueros", "rouge" are in the taxonomy) when there are any."""
+        parsed = sl.catalog_slots(text, self.brands)
+        if parsed is None or not parsed.has_constraints:
+            return Reply(f"{ENGLISH_ONLY} Please write in English, e.g. 'red summer dress under 60'.")
+        understood = "; ".join(parsed.understood)
+        self.plans[conv.key] = lambda calls, results: Reply(
+            f"{ENGLISH_ONLY} I searched for what I could read ({understood}).\n\n{compose(calls, results)}")
+        return self._call("search_products", query=text, k=5)
+
     def _superlative(self, conv: Conversation, text: str, state: sl.State) -> Reply:
         """"The cheapest wool coat", "the two most expensive bags side by side": a search ordered by price,
         compared when several are asked for side by side."""
@@ -173,7 +188,7 @@ class RulesPlanner:
         parsed = sl.catalog_slots(text, self.brands)
         query = text if parsed is not None and parsed.has_constraints else (state.last_query or text)
         if n and n >= 2 and SIDE_BY_SIDE.search(text):
-            self.plans[conv.key] = lambda results: self._compare_found(results[-1], n)
+            self.plans[conv.key] = lambda calls, results: self._compare_found(results[-1], n)
         return self._call("search_products", query=query, k=n or 5, order=order)
 
     def _compare_found(self, found: dict, n: int) -> Reply | None:
@@ -325,7 +340,7 @@ class RulesPlanner:
         size = sl.size_label(text)
         described = self._described(text, state)
         if described is not None:  # "show me wearing a black blazer": find it, then try the best match on
-            self.plans[conv.key] = lambda results: self._try_best(results[-1], size)
+            self.plans[conv.key] = lambda calls, results: self._try_best(results[-1], size)
             return self._call("search_products", query=described, k=3)
         pid = sl.focus(text, state)
         if pid is None:
