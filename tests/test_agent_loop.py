@@ -311,3 +311,16 @@ def test_another_language_gets_one_english_line_and_a_search_for_the_words_it_kn
     assert conv.results()[-1].result["results"][0]["category"] == "jeans" and "category jeans" in events[-1].text
     events = turn(shop_agent, conv, "Pourriez-vous m'aider, je ne trouve pas ma commande")
     assert calls(events) == [] and events[-1].text.startswith("I read English only")
+
+
+def test_a_staff_draft_about_a_late_parcel_is_grounded_in_the_order(shop_agent: Agent) -> None:
+    with shop_agent.services.store.session() as s:
+        customer = s.scalars(select(m.Order.customer_id)).first()
+    conv = shop_agent.open("staff", customer)
+    events = turn(shop_agent, conv, "she says her parcel still hasn't arrived, write her something")
+    ((name, args),) = calls(events)
+    assert name == "draft_reply" and args["topic"] == "order_status"
+    draft = events[-1].text
+    assert draft.startswith("Suggested reply") and "your order" in draft and "Answer here" not in draft
+    general = turn(shop_agent, conv, "draft a friendly reply")
+    assert calls(general)[0][1]["topic"] == "general" and "Answer here" not in general[-1].text

@@ -70,6 +70,7 @@ MIN_SIMILARITY = 0.4
 PRODUCT_NUMBER = re.compile(r"#\d+")
 TRY_ON = re.compile(r"\btry\b.{0,30}\bon\b|\bon (me|my photo)\b|\btry-on\b|\bme (wearing|in (a|an|the|this|that|it)\b)|"
                     r"\bhow (would|do|will) i look\b", re.I)
+WRITE = re.compile(r"\b(draft|write|reply|respond|answer)\b", re.I)
 RECOMMEND = re.compile(r"\b(recommend|suggest)", re.I)
 STATUS = re.compile(r"\b(status|where|track|shipped|arrive|deliver)", re.I)
 LIKE = re.compile(r"\b(like|similar|same as|alike)\b", re.I)
@@ -105,6 +106,8 @@ class RulesPlanner:
         """The nearest intent and its similarity; photos, personas and missing consent words rule some out."""
         if not text.strip():
             return ("similar" if has_photo else "help"), 1.0
+        if persona == "staff" and WRITE.search(text):
+            return "draft_reply", 1.0  # "write her something": whatever about, staff ask for a draft
         sims = self.exemplars @ self._embed([PRODUCT_NUMBER.sub("it", text)])[0]
         best: dict[str, float] = {}
         for label, s in zip(self.labels, sims):
@@ -387,8 +390,11 @@ class RulesPlanner:
 
     def _draft_reply(self, conv: Conversation, text: str, state: sl.State, photo_now: bool) -> Reply:
         lowered = text.lower()
-        topic = next((t for t, words in (("return", ("return", "refund")), ("size", ("size", "fit")),
-                                         ("order_status", ("order", "delivery", "shipping", "track")),
+        topic = next((t for t, words in (("return", ("return", "refund", "send back", "exchange")),
+                                         ("size", ("size", "fit")),
+                                         ("order_status", ("order", "deliver", "shipping", "shipped", "track",
+                                                           "parcel", "package", "arrive", "courier", "late",
+                                                           "never came", "hasn't come", "not received")),
                                          ("product", ("product", "item", "material"))) if any(w in lowered for w in words)),
                      "general")
         pid = sl.focus(text, state) if topic in ("size", "product") else None
