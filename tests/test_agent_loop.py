@@ -324,3 +324,17 @@ def test_a_staff_draft_about_a_late_parcel_is_grounded_in_the_order(shop_agent: 
     assert draft.startswith("Suggested reply") and "your order" in draft.lower() and "Answer here" not in draft
     general = turn(shop_agent, conv, "draft a friendly reply")
     assert calls(general)[0][1]["topic"] == "general" and "Answer here" not in general[-1].text
+
+
+def test_a_bigger_size_of_a_shown_product_is_its_sizes_not_a_photo_search(shop_agent: Agent) -> None:
+    conv = shop_agent.open("shopper", None)
+    turn(shop_agent, conv, "show me shirts")
+    second = last_results(conv)[1]
+    for text in ("does the second one come in a bigger size?", "what sizes are left in the second one"):
+        events = turn(shop_agent, conv, text)
+        assert calls(events) == [("get_product", {"product_id": second})], text
+        assert "photo" not in events[-1].text and "In stock" in events[-1].text
+    signed_in = shop_agent.open("shopper", 6)
+    turn(shop_agent, signed_in, "show me jeans")
+    names = [name for name, _ in calls(turn(shop_agent, signed_in, "do you have the first one in a larger size"))]
+    assert names == ["get_product", "recommend_size"]

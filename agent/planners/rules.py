@@ -82,6 +82,9 @@ SIDE_BY_SIDE = re.compile(r"\b(side by side|compare|comparison|versus|vs\.?)\b",
 ABOUT_PHOTO = {"details", "search", "refine", "similar", "help", "compare", "reviews", "recommend"}
 DRESSING = re.compile(r"\b(show me|see me|picture me|how would i look|how do i look|try|wearing|in a|on me|"
                       r"on my photo|put|please)\b", re.I)
+SIZES_OF = re.compile(r"\b(bigger|larger|smaller|next) size\b|\bsize (up|down)\b|\bcomes? in (a |an |size )?"
+                      r"(bigger|larger|smaller|xxs|xs|s|m|l|xl|xxl|\d{2})\b|\bin (a )?(bigger|larger|smaller)( one)?\b|"
+                      r"\bwhat sizes?\b|\bwhich sizes\b|\bsizes? (are )?(left|available|in stock)\b", re.I)
 ENGLISH_ONLY = "I read English only (this is the offline assistant; a model backend reads more languages)."
 FILLER = re.compile(r"\b(show me|find( me)?|something|anything|similar( to)?|like|more|the same|this|that|one|it|"
                     r"photo|picture|please|do you have|but)\b", re.I)
@@ -168,8 +171,27 @@ class RulesPlanner:
             intent = "similar"  # a photo sent with "find me this" or "what is this": "this" is the photo
         if (CHEAPEST.search(text) or DEAREST.search(text)) and intent in ABOUT_PHOTO - {"similar"}:
             return self._superlative(conv, text, state)
+        if SIZES_OF.search(text) and not photo_now and intent not in ("add_to_cart", "start_return", "tryon"):
+            shown = self._shown_product(text, state)
+            if shown is not None:  # "does the second one come in a bigger size?": its sizes, not a new search
+                return self._sizes(conv, shown)
         handler = getattr(self, f"_{intent}")
         return handler(conv, text, state, photo_now)
+
+    def _shown_product(self, text: str, state: sl.State) -> int | None:
+        """The shown product a question is about: named, or in focus when the words name no other garment."""
+        named = sl.references(text, state)
+        if named:
+            return named[0]
+        parsed = sl.catalog_slots(text, self.brands)
+        return None if parsed is not None and parsed.filters.categories else sl.focus(text, state)
+
+    def _sizes(self, conv: Conversation, pid: int) -> Reply:
+        """A product's sizes in stock (get_product), and for a signed-in shopper the size advice beside them."""
+        calls = [ToolCallRequest("get_product", {"product_id": pid})]
+        if conv.customer_id is not None:
+            calls.append(ToolCallRequest("recommend_size", {"product_id": pid}))
+        return Reply(calls=calls)
 
     def _foreign(self, conv: Conversation, text: str) -> Reply:
         """A message in a language the offline planner does not read: one line in English saying so, and a search
