@@ -338,3 +338,21 @@ def test_a_bigger_size_of_a_shown_product_is_its_sizes_not_a_photo_search(shop_a
     turn(shop_agent, signed_in, "show me jeans")
     names = [name for name, _ in calls(turn(shop_agent, signed_in, "do you have the first one in a larger size"))]
     assert names == ["get_product", "recommend_size"]
+
+
+def test_a_return_named_by_product_words_is_found_in_the_orders(shop_agent: Agent) -> None:
+    table, commerce = shop_agent.services.table, shop_agent.services.commerce
+    with shop_agent.services.store.session() as s:
+        customers = s.scalars(select(m.Order.customer_id).distinct()).all()
+    customer, newest = next((c, o) for c in customers for o in commerce.orders(c, 1)
+                            if o.status == "delivered" and o.return_open_until)
+    product = table.by_id[newest.lines[0].product_id]
+    conv = shop_agent.open("shopper", customer)
+    events = turn(shop_agent, conv, f"I want to return the {product.category} from my last order, it's too small")
+    (status, _), (opened, args) = calls(events)
+    assert (status, opened) == ("order_status", "start_return") and args["order_id"] == newest.order_id
+    assert table.by_id[args["product_id"]].category == product.category and args["reason"] == "too small"
+    missing = next(c for c in ("sneaker", "bag", "coat", "dress", "skirt") if all(
+        table.by_id[line.product_id].category != c for line in newest.lines))
+    events = turn(shop_agent, conv, f"return the {missing} from my last order please")
+    assert [name for name, _ in calls(events)] == ["order_status"] and "I found no" in events[-1].text

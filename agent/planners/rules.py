@@ -85,6 +85,7 @@ DRESSING = re.compile(r"\b(show me|see me|picture me|how would i look|how do i l
 SIZES_OF = re.compile(r"\b(bigger|larger|smaller|next) size\b|\bsize (up|down)\b|\bcomes? in (a |an |size )?"
                       r"(bigger|larger|smaller|xxs|xs|s|m|l|xl|xxl|\d{2})\b|\bin (a )?(bigger|larger|smaller)( one)?\b|"
                       r"\bwhat sizes?\b|\bwhich sizes\b|\bsizes? (are )?(left|available|in stock)\b", re.I)
+LATEST = re.compile(r"\b(last|latest|most recent|newest) (order|purchase)\b", re.I)
 ENGLISH_ONLY = "I read English only (this is the offline assistant; a model backend reads more languages)."
 FILLER = re.compile(r"\b(show me|find( me)?|something|anything|similar( to)?|like|more|the same|this|that|one|it|"
                     r"photo|picture|please|do you have|but)\b", re.I)
@@ -350,6 +351,13 @@ class RulesPlanner:
             return Reply("Please sign in to start a return.")
         order = sl.order_id(text)
         args = {"order_id": order, "reason": sl.return_reason(text)}
+        parsed = sl.catalog_slots(text, self.brands)
+        if order is None and parsed is not None and parsed.filters.categories:
+            # "the boots from my last order": find them in the customer's orders first
+            wanted, latest = parsed.filters.categories, LATEST.search(text) is not None
+            self.plans[conv.key] = lambda calls, results: self._return_found(conv, results[-1], wanted, latest,
+                                                                             args["reason"])
+            return self._call("order_status")
         if order is None:
             return self._ask(conv, "start_return", args, "order_id",
                              "Which order do you want to return? The number is in your confirmation e-mail.")
@@ -357,6 +365,26 @@ class RulesPlanner:
             return self._ask(conv, "start_return", args, "reason",
                              f"Why are you returning order {order}: too small, too large, damaged, or something else?")
         return self._call("start_return", **args)
+
+    def _return_found(self, conv: Conversation, found: dict, wanted: set[str], latest: bool,
+                      reason: str | None) -> Reply:
+        """The return of the line of the customer's orders (newest first; only the newest for "my last order")
+        whose product is of the category named; none: say so, with the orders looked at."""
+        orders = found.get("orders", [])[:1 if latest else None]
+        for order in orders:
+            for line in order["lines"]:
+                named = sl.catalog_slots(line["title"], self.brands)
+                if named is not None and named.filters.categories & wanted and not line["returned"]:
+                    args = {"order_id": order["order_id"], "reason": reason, "product_id": line["product_id"]}
+                    if reason is None:
+                        return self._ask(conv, "start_return", args, "reason",
+                                         f"Why are you returning the {line['title']} from order {order['order_id']}: "
+                                         "too small, too large, damaged, or something else?")
+                    return self._call("start_return", **args)
+        looked = ", ".join(str(o["order_id"]) for o in orders) or "none"
+        what = " or ".join(sorted(wanted))
+        return Reply(f"I found no {what} to return in {'your last order' if latest else 'your orders'} "
+                     f"(orders looked at: {looked}). Tell me the order number, or which item it is.")
 
     def _tryon(self, conv: Conversation, text: str, state: sl.State, photo_now: bool) -> Reply:
         if not conv.images:
