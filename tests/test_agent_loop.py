@@ -356,3 +356,21 @@ def test_a_return_named_by_product_words_is_found_in_the_orders(shop_agent: Agen
         table.by_id[line.product_id].category != c for line in newest.lines))
     events = turn(shop_agent, conv, f"return the {missing} from my last order please")
     assert [name for name, _ in calls(events)] == ["order_status"] and "I found no" in events[-1].text
+
+
+def test_a_question_asked_survives_a_restart(shop_agent: Agent) -> None:
+    """The slot asked for is stored with the answer: a new planner (a restarted server) on the conversation read
+    back from the store completes the request with the shopper's reply."""
+    from agent.build import build_agent
+
+    conv = shop_agent.open("shopper", 13)
+    turn(shop_agent, conv, "I'm looking for a hoodie")
+    card = next(c for c in conv.results()[-1].result["results"] if c["sizes_in_stock"])
+    question = turn(shop_agent, conv, f"add #{card['product_id']} to my cart")[-1]
+    assert question.text.endswith("Which size should I add?") and question.pending["slot"] == "size"
+    restarted = build_agent(shop_agent.settings)
+    resumed = restarted.open("shopper", 13, conv.key)
+    assert resumed.steps[-1].pending == question.pending
+    events = turn(restarted, resumed, card["sizes_in_stock"][0])
+    assert calls(events) == [("add_to_cart", {"product_id": card["product_id"], "quantity": 1,
+                                              "size": card["sizes_in_stock"][0]})]

@@ -17,6 +17,7 @@ import numpy as np
 
 from agent.consent import asks_for, is_detail
 from agent.conversation import Conversation
+from agent.steps import AnswerStep, UserStep
 from agent.planners import Reply, ToolCallRequest
 from agent.planners import slots as sl
 from agent.planners.answers import compose
@@ -99,7 +100,6 @@ class RulesPlanner:
         self.brands = tuple(brands)
         self.labels = [name for name, examples in INTENTS.items() for _ in examples]
         self.exemplars = self._embed([e for examples in INTENTS.values() for e in examples])
-        self.pending: dict[str, dict] = {}  # conversation key -> a tool call waiting for one slot
         # conversation key -> the next step of a plan of several, given this turn's tool results so far
         self.plans: dict[str, Callable[[list[dict], list[dict]], Reply | None]] = {}
 
@@ -156,7 +156,7 @@ class RulesPlanner:
     def decide(self, conv: Conversation, text: str, photo_now: bool) -> Reply:
         self.plans.pop(conv.key, None)  # a new message: whatever an earlier one planned is over
         state = sl.state_of(conv)
-        pending = self.pending.pop(conv.key, None)
+        pending = _asked(conv)
         if pending:
             filled = self._fill(pending, text)
             if filled:
@@ -235,9 +235,10 @@ class RulesPlanner:
         args[slot] = value
         return Reply(calls=[ToolCallRequest(pending["name"], args)])
 
-    def _ask(self, conv: Conversation, name: str, arguments: dict, slot: str, question: str) -> Reply:
-        self.pending[conv.key] = {"name": name, "arguments": arguments, "slot": slot}
-        return Reply(question)
+    @staticmethod
+    def _ask(conv: Conversation, name: str, arguments: dict, slot: str, question: str) -> Reply:
+        """A question for one missing slot; the call waiting on it is stored with the answer (AnswerStep.pending)."""
+        return Reply(question, pending={"name": name, "arguments": arguments, "slot": slot})
 
     @staticmethod
     def _call(name: str, **arguments: object) -> Reply:
@@ -449,3 +450,11 @@ class RulesPlanner:
                      "general")
         pid = sl.focus(text, state) if topic in ("size", "product") else None
         return self._call("draft_reply", topic=topic, order_id=sl.order_id(text), product_id=pid)
+
+
+def _asked(conv: Conversation) -> dict | None:
+    """The tool call the agent's last answer asked a slot for, when that answer came right before this message."""
+    steps = conv.steps
+    last_user = max((i for i, step in enumerate(steps) if isinstance(step, UserStep)), default=-1)
+    before = steps[last_user - 1] if last_user > 0 else None
+    return before.pending if isinstance(before, AnswerStep) else None
