@@ -120,7 +120,8 @@ def step_from_row(row: m.Message) -> Step:
                        json.loads(call.error) if call.error else None, call.duration_ms)
             for i, call in enumerate(row.tool_calls)])
     return AnswerStep(row.content, cited=list(meta.get("cited", [])), removed=list(meta.get("removed", [])),
-                      planner=meta.get("planner", ""), timings=dict(meta.get("timings", {})))
+                      planner=meta.get("planner", ""), timings=dict(meta.get("timings", {})),
+                      pending=meta.get("pending"))
 
 
 SPOKEN = (UserStep, AnswerStep, StaffReplyStep)  # what a person said, as the live view shows it

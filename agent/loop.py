@@ -184,7 +184,7 @@ class Agent:
                 self._note(conv, turn, RepairStep(reply.text, list(reply.malformed)))
                 continue
             if not reply.calls:
-                yield AnswerStep(reply.text)
+                yield AnswerStep(reply.text, pending=reply.pending)
                 return
             action = ActionStep(reply.text)
             self._note(conv, turn, action)
@@ -225,7 +225,7 @@ class Agent:
         grounded = ground(inert_markup(clean_text(reply.text)), allowed, self.skus)
         timings["total_ms"] = (time.perf_counter() - start) * 1000
         answer = AnswerStep(grounded.text, self._cards(results, grounded.cited), grounded.cited, grounded.removed,
-                            self.planner.name, {k: round(v, 2) for k, v in timings.items()})
+                            self.planner.name, {k: round(v, 2) for k, v in timings.items()}, reply.pending)
         self._note(conv, turn, answer)
         self.log.append(conv, turn)
         return answer

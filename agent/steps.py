@@ -100,13 +100,17 @@ class AnswerStep:
     removed: list[str] = field(default_factory=list)
     planner: str = ""
     timings: dict[str, float] = field(default_factory=dict)
+    # a tool call waiting for one slot the answer asked for ({"name", "arguments", "slot"}): stored with the
+    # conversation, so the shopper's reply completes it after a resume or a server restart
+    pending: dict | None = None
     kind: ClassVar[str] = "message"
 
     def to_messages(self) -> list[dict]:
         return [{"role": "assistant", "content": self.text}]
 
     def meta(self) -> dict:
-        return {"planner": self.planner, "timings": self.timings, "cited": self.cited, "removed": self.removed}
+        return {"planner": self.planner, "timings": self.timings, "cited": self.cited, "removed": self.removed,
+                "pending": self.pending}
 
 
 @dataclass

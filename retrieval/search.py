@@ -88,7 +88,7 @@ RELAXATIONS = [  # in the order they give way: the least telling first
     ("category", _widen_to_family),  # a shop's "blouse" may be the shopper's "shirt": before the colour goes
     ("near colour", _near_colours),  # a photo read as teal may be the shopper's green
     ("colour", _without(colours=None, exclude_colours=None)),
-    ("cut", _without(lengths=None, sleeves=None)),
+    ("cut", _without(lengths=None, sleeves=None, fits=None, exclude_fits=None)),
     ("size", _without(size=None, in_stock=False)),
     ("price", _without(price_min=None, price_max=None)),
     ("brand", _without(brands=None, exclude_brands=None)),
@@ -141,6 +141,10 @@ class SearchResponse:
 # bottom, the main one first; empty when the photo shows no person. tryon/worn.py has one; the agent's services
 # pass it in (retrieval does not import tryon).
 WornFinder = Callable[[Image.Image, str | None], list[tuple[str, np.ndarray, str | None]]]
+SORT_POOL = 50  # matches sorted when the shopper asks for the cheapest or the dearest
+ORDERS: dict[str, tuple[Callable[[SearchHit], float], str]] = {
+    "price_low": (lambda h: h.product.price, "cheapest first"),
+    "price_high": (lambda h: -h.product.price, "most expensive first")}
 PART_WORDS = {"top": "top", "bottom": "trousers, skirt or shorts", "dress": "dress", "shoes": "shoes",
               "outerwear": "jacket or coat"}
 
@@ -168,12 +172,21 @@ class SearchService:
     # ------------------------------------------------------------ the one entry point
 
     def search(self, text: str = "", image: Image.Image | None = None, k: int = 10, filters: Filters | None = None,
-               diversity: float | None = None) -> SearchResponse:
+               diversity: float | None = None, order: str = "relevance") -> SearchResponse:
         """Up to k products; every one passes every filter (typed ones and those read from the text).
 
         diversity is the MMR trade-off; by default 0.2 for words alone (a broad wish deserves variety)
-        and 0 with a photo (the shopper wants that garment, and its closest twins first).
+        and 0 with a photo (the shopper wants that garment, and its closest twins first). order "price_low"
+        or "price_high" sorts the best SORT_POOL matches by price ("the cheapest wool coat"), then keeps k.
         """
+        if order != "relevance":
+            if order not in ORDERS:
+                raise QueryError(f"order must be one of relevance, {', '.join(ORDERS)}; not {order!r}.")
+            wide = self.search(text, image, SORT_POOL, filters, 0.0)
+            key, words = ORDERS[order]
+            wide.hits = sorted(wide.hits, key=key)[:k]
+            wide.understood = [*wide.understood, words]
+            return wide
         if diversity is None:
             diversity = 0.0 if image is not None else TEXT_DIVERSITY
         text = text.strip()
@@ -399,8 +412,9 @@ class SearchService:
                  [("category", f.categories), ("family", f.families), ("colour", f.colours),
                   ("pattern", f.patterns), ("brand", f.brands), ("material", f.materials), ("length", f.lengths),
                   ("sleeves", f.sleeves),
+                  ("fit", f.fits),
                   ("not", f.exclude_colours | f.exclude_patterns | f.exclude_brands | f.exclude_materials
-                   | f.exclude_categories | f.exclude_families)] if values]
+                   | f.exclude_categories | f.exclude_families | {f"{x} fit" for x in f.exclude_fits})] if values]
         if f.price_min is not None:
             parts.append(f"price at least {f.price_min:g}")
         if f.price_max is not None:
@@ -429,6 +443,8 @@ class SearchService:
             why.append(f"made of {p.material}")
         if f.brands:
             why.append(f"by {p.brand}")
+        if f.fits and "fit" not in unknown:
+            why.append(f"{p.fit} fit")
         if f.price_min is not None or f.price_max is not None:
             why.append(f"costs {p.price:.2f} {p.currency}")
         if f.size:

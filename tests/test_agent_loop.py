@@ -242,3 +242,135 @@ def test_a_missing_slot_is_asked_for_and_the_answer_completes_the_request(shop_a
 def test_an_unknown_customer_is_refused(shop_agent: Agent) -> None:
     with pytest.raises(AgentError, match="no customer 987654"):
         shop_agent.open("shopper", 987654)
+
+
+# ---------------------------------------------------------------- plans of several steps (issue 19)
+
+
+def test_the_two_cheapest_side_by_side_are_searched_by_price_then_compared(shop_agent: Agent) -> None:
+    conv = shop_agent.open("shopper", None)
+    events = turn(shop_agent, conv, "the two cheapest dresses side by side")
+    (search, args), (compare, compared) = calls(events)
+    assert search == "search_products" and args["order"] == "price_low" and args["k"] == 2
+    found = conv.results()[-2].result["results"]
+    dresses = [r for r in shop_agent.services.table.rows if r.category == "dress"]
+    assert [r["price"] for r in found] == sorted(r.price for r in dresses)[:2]  # the catalog's two cheapest
+    assert compare == "compare_products" and compared["product_ids"] == [r["product_id"] for r in found]
+    assert isinstance(events[-1], AnswerStep) and "cheapest" in events[-1].text
+
+
+def test_the_most_expensive_is_a_search_ordered_by_price(shop_agent: Agent) -> None:
+    conv = shop_agent.open("shopper", None)
+    ((name, args),) = calls(turn(shop_agent, conv, "what's your most expensive coat"))
+    prices = [r["price"] for r in conv.results()[-1].result["results"]]
+    assert name == "search_products" and args["order"] == "price_high" and prices == sorted(prices, reverse=True)
+
+
+def test_a_photo_with_this_means_the_photo(shop_agent: Agent) -> None:
+    row = next(r for r in shop_agent.services.table.rows if r.image and r.category == "dress")
+    conv = shop_agent.open("shopper", None)
+    turn(shop_agent, conv, "show me shirts")  # a list is on screen: "this" still means the photo sent now
+    for text in ("find me this", "what is this?", "do you have this"):
+        call = calls(turn(shop_agent, conv, text, [shop_agent.settings.data_dir / row.image]))[0]
+        assert call[0] == "find_similar" and call[1]["photo_id"] == "latest", text
+
+
+def test_a_described_garment_is_found_then_tried_on(shop_agent: Agent) -> None:
+    from eval.photos import sample_person_photo
+
+    conv = shop_agent.open("shopper", None)
+    events = turn(shop_agent, conv, "show me wearing a black blazer", [sample_person_photo()])
+    names = [name for name, _ in calls(events)]
+    assert names[0] == "search_products" and "blazer" in calls(events)[0][1]["query"]
+    best = conv.results()[0].result["results"][0]["product_id"]
+    assert names[1:] == ["virtual_try_on", "describe_look"] and calls(events)[1][1]["product_id"] == best
+    assert f"[#{best}]" in events[-1].text  # the answer says which one it tried on
+
+
+def test_a_new_colour_replaces_the_old_one(shop_agent: Agent) -> None:
+    conv = shop_agent.open("shopper", None)
+    turn(shop_agent, conv, "navy shirt")
+    ((name, args),) = calls(turn(shop_agent, conv, "what about in grey"))
+    assert name == "search_products" and "grey" in args["query"] and "navy" not in args["query"]
+    assert all("grey" in r["colours"] for r in conv.results()[-1].result["results"][:1])
+
+
+def test_not_baggy_leaves_the_relaxed_fits_out(shop_agent: Agent) -> None:
+    conv = shop_agent.open("shopper", None)
+    turn(shop_agent, conv, "jeans, but not baggy")
+    table = shop_agent.services.table
+    found = [table.by_id[r["product_id"]] for r in conv.results()[-1].result["results"]]
+    assert found and all(p.fit != "relaxed" for p in found)
+
+
+def test_another_language_gets_one_english_line_and_a_search_for_the_words_it_knows(shop_agent: Agent) -> None:
+    conv = shop_agent.open("shopper", None)
+    events = turn(shop_agent, conv, "¿Tienen vaqueros negros?")  # "vaqueros" is a jeans synonym in the taxonomy
+    ((name, _),) = calls(events)
+    assert name == "search_products" and events[-1].text.startswith("I read English only")
+    assert conv.results()[-1].result["results"][0]["category"] == "jeans" and "category jeans" in events[-1].text
+    events = turn(shop_agent, conv, "Pourriez-vous m'aider, je ne trouve pas ma commande")
+    assert calls(events) == [] and events[-1].text.startswith("I read English only")
+
+
+def test_a_staff_draft_about_a_late_parcel_is_grounded_in_the_order(shop_agent: Agent) -> None:
+    with shop_agent.services.store.session() as s:
+        customer = s.scalars(select(m.Order.customer_id)).first()
+    conv = shop_agent.open("staff", customer)
+    events = turn(shop_agent, conv, "she says her parcel still hasn't arrived, write her something")
+    ((name, args),) = calls(events)
+    assert name == "draft_reply" and args["topic"] == "order_status"
+    draft = events[-1].text
+    assert draft.startswith("Suggested reply") and "your order" in draft.lower() and "Answer here" not in draft
+    general = turn(shop_agent, conv, "draft a friendly reply")
+    assert calls(general)[0][1]["topic"] == "general" and "Answer here" not in general[-1].text
+
+
+def test_a_bigger_size_of_a_shown_product_is_its_sizes_not_a_photo_search(shop_agent: Agent) -> None:
+    conv = shop_agent.open("shopper", None)
+    turn(shop_agent, conv, "show me shirts")
+    second = last_results(conv)[1]
+    for text in ("does the second one come in a bigger size?", "what sizes are left in the second one"):
+        events = turn(shop_agent, conv, text)
+        assert calls(events) == [("get_product", {"product_id": second})], text
+        assert "photo" not in events[-1].text and "In stock" in events[-1].text
+    signed_in = shop_agent.open("shopper", 6)
+    turn(shop_agent, signed_in, "show me jeans")
+    names = [name for name, _ in calls(turn(shop_agent, signed_in, "do you have the first one in a larger size"))]
+    assert names == ["get_product", "recommend_size"]
+
+
+def test_a_return_named_by_product_words_is_found_in_the_orders(shop_agent: Agent) -> None:
+    table, commerce = shop_agent.services.table, shop_agent.services.commerce
+    with shop_agent.services.store.session() as s:
+        customers = s.scalars(select(m.Order.customer_id).distinct()).all()
+    customer, newest = next((c, o) for c in customers for o in commerce.orders(c, 1)
+                            if o.status == "delivered" and o.return_open_until)
+    product = table.by_id[newest.lines[0].product_id]
+    conv = shop_agent.open("shopper", customer)
+    events = turn(shop_agent, conv, f"I want to return the {product.category} from my last order, it's too small")
+    (status, _), (opened, args) = calls(events)
+    assert (status, opened) == ("order_status", "start_return") and args["order_id"] == newest.order_id
+    assert table.by_id[args["product_id"]].category == product.category and args["reason"] == "too small"
+    missing = next(c for c in ("sneaker", "bag", "coat", "dress", "skirt") if all(
+        table.by_id[line.product_id].category != c for line in newest.lines))
+    events = turn(shop_agent, conv, f"return the {missing} from my last order please")
+    assert [name for name, _ in calls(events)] == ["order_status"] and "I found no" in events[-1].text
+
+
+def test_a_question_asked_survives_a_restart(shop_agent: Agent) -> None:
+    """The slot asked for is stored with the answer: a new planner (a restarted server) on the conversation read
+    back from the store completes the request with the shopper's reply."""
+    from agent.build import build_agent
+
+    conv = shop_agent.open("shopper", 13)
+    turn(shop_agent, conv, "I'm looking for a hoodie")
+    card = next(c for c in conv.results()[-1].result["results"] if c["sizes_in_stock"])
+    question = turn(shop_agent, conv, f"add #{card['product_id']} to my cart")[-1]
+    assert question.text.endswith("Which size should I add?") and question.pending["slot"] == "size"
+    restarted = build_agent(shop_agent.settings)
+    resumed = restarted.open("shopper", 13, conv.key)
+    assert resumed.steps[-1].pending == question.pending
+    events = turn(restarted, resumed, card["sizes_in_stock"][0])
+    assert calls(events) == [("add_to_cart", {"product_id": card["product_id"], "quantity": 1,
+                                              "size": card["sizes_in_stock"][0]})]

@@ -59,3 +59,11 @@ def test_longer_is_an_edit() -> None:
 def test_queries_we_refuse_say_why(text: str, message: str) -> None:
     with pytest.raises(QueryError, match=message):
         parse_query(text, BRANDS)
+
+
+def test_style_words_are_fits_and_can_be_negated() -> None:
+    assert parse_query("skinny jeans").filters.fits == {"slim"}
+    assert parse_query("an oversized hoodie").filters.fits == {"relaxed"}
+    baggy = parse_query("jeans, but not baggy").filters
+    assert baggy.exclude_fits == {"relaxed"} and baggy.categories == {"jeans"}
+    assert parse_query("trousers, not skinny").filters.exclude_fits == {"slim"}

@@ -29,6 +29,7 @@ class Reply:
     calls: list[ToolCallRequest] = field(default_factory=list)
     thinking: str = ""
     malformed: list[str] = field(default_factory=list)  # tool calls that could not be read, with why
+    pending: dict | None = None  # the tool call a question in text waits on (agent.steps.AnswerStep.pending)
 
 
 class Planner(Protocol):

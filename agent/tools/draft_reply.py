@@ -58,8 +58,11 @@ def draft_reply(topic: str, order_id: int | None = None, product_id: int | None 
             stock = ", ".join(row.sizes_in_stock) or "no sizes right now"
             body = (f"The {row.title} by {row.brand} is {row.price:.2f} {row.currency}, in {row.material}, "
                     f"{row.fit} fit; in stock: {stock}.")
-    elif topic == "general":
-        body = "Thank you for getting in touch. [Answer here.]"
+    elif topic == "general":  # no blank to fill: what the records say, and a question back
+        orders = commerce.orders(customer, 1)
+        latest = f" {_order_sentence(orders[0])[0].upper()}{_order_sentence(orders[0])[1:]}" if orders else ""
+        facts += [f"order {orders[0].order_id}: {orders[0].status}"] if orders else []
+        body = f"Thank you for getting in touch.{latest} What can I help you with?"
     else:
         raise ToolError("topic must be one of order_status, return, size, product, general.")
     return {"draft": f"Hi {name},\n\n{body}\n\nBest regards,\nCustomer care", "facts_used": facts,
