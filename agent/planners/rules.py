@@ -85,7 +85,7 @@ DRESSING = re.compile(r"\b(show me|see me|picture me|how would i look|how do i l
                       r"on my photo|put|please)\b", re.I)
 SIZES_OF = re.compile(r"\b(bigger|larger|smaller|next) size\b|\bsize (up|down)\b|\bcomes? in (a |an |size )?"
                       r"(bigger|larger|smaller|xxs|xs|s|m|l|xl|xxl|\d{2})\b|\bin (a )?(bigger|larger|smaller)( one)?\b|"
-                      r"\bwhat sizes?\b|\bwhich sizes\b|\bsizes? (are )?(left|available|in stock)\b", re.I)
+                      r"\bwhat sizes\b|\bwhich sizes\b|\bsizes? (are )?(left|available|in stock)\b", re.I)
 LATEST = re.compile(r"\b(last|latest|most recent|newest) (order|purchase)\b", re.I)
 ENGLISH_ONLY = "I read English only (this is the offline assistant; a model backend reads more languages)."
 FILLER = re.compile(r"\b(show me|find( me)?|something|anything|similar( to)?|like|more|the same|this|that|one|it|"
