@@ -4,7 +4,9 @@ It needs no language model: MiniLM (shipped in a PyPI package) embeds the shoppe
 the intent is the nearest set of exemplars. Slots and references come from `slots`, and the
 answer is a template filled only from tool results, so every product it names was returned by
 a tool. It reads only the user's words to decide on tools, so text inside reviews or product
-descriptions can never make it call one.
+descriptions can never make it call one; a plan of several steps ("the two cheapest ... side by
+side", "show me wearing a black blazer") takes from the results of the search it started only
+which products came back, never what their text says.
 """
 
 from __future__ import annotations
