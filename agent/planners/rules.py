@@ -5,8 +5,9 @@ the intent is the nearest set of exemplars. Slots and references come from `slot
 answer is a template filled only from tool results, so every product it names was returned by
 a tool. It reads only the user's words to decide on tools, so text inside reviews or product
 descriptions can never make it call one; a plan of several steps ("the two cheapest ... side by
-side", "show me wearing a black blazer") takes from the results of the search it started only
-which products came back, never what their text says.
+side", "show me wearing a black blazer", "the boots from my last order") takes from the results
+of the call it started only which products came back (and an order line's category), never an
+instruction.
 """
 
 from __future__ import annotations
