@@ -82,17 +82,21 @@ def shaded_background(rgb: np.ndarray) -> np.ndarray | None:
     return np.clip(field, 0, 255).astype(np.uint8)
 
 
-def garment_mask(rgb: np.ndarray, grabcut: GrabCut = GRABCUT, shaded: bool = False) -> np.ndarray:
+def garment_mask(rgb: np.ndarray, grabcut: GrabCut = GRABCUT, shaded: bool = False,
+                 background: np.ndarray | None = None) -> np.ndarray:
     """Where the garment is: distance from a plain background, else GrabCut from a centred box. With
     shaded, a background lit unevenly (shaded_background) counts as plain too; off by default because
-    the shipped recogniser was trained on GrabCut's masks of such photos."""
-    background = plain_background(rgb)
-    field = shaded_background(rgb) if background is None and shaded else None
-    if background is None and field is None:
+    the shipped recogniser was trained on GrabCut's masks of such photos. background, when the caller
+    has already found it (a colour, or shaded_background's image), is not looked for again."""
+    if background is None:
+        background = plain_background(rgb)
+        if background is None and shaded:
+            background = shaded_background(rgb)
+    if background is None:
         mask = _filled(_grabcut(rgb, grabcut))
     else:
         lab = rgb2lab(rgb)
-        reference = field if field is not None else np.broadcast_to(background.astype(np.uint8), rgb.shape)
+        reference = np.broadcast_to(background.astype(np.uint8), rgb.shape)
         distance = np.linalg.norm(lab - rgb2lab(np.ascontiguousarray(reference)), axis=-1)
         mask, faint = _filled(distance > BACKGROUND_DELTA_E), _filled(distance > FAINT_DELTA_E)
         if mask.sum() < 0.6 * faint.sum() and faint.mean() < 0.7:  # a white shirt on white: only its folds stand out

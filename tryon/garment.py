@@ -50,7 +50,7 @@ def cut_out(image: Image.Image, category: str) -> Garment:
         raise GarmentError("the garment's photo needs a plain background (a product shot); this one is busy.")
     if (np.abs(rgb.astype(np.float32) - background).max(axis=-1) > STANDS_OUT).mean() < 0.01:
         raise GarmentError("no garment stands out from the background of this photo.")
-    mask = garment_mask(rgb, shaded=True)
+    mask = garment_mask(rgb, shaded=True, background=background)
     ys, xs = np.nonzero(mask)
     top, bottom, left, right = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
     crop = mask[top:bottom, left:right]
